@@ -1,0 +1,1 @@
+"""One small module per partner: its slug, its wire quirks, and its value maps."""

@@ -1,0 +1,47 @@
+"""Per-request context: the store, the adapters, this request's loaders and source report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from gateway.adapters.base import Adapter
+from gateway.db.store import Store
+from gateway.resolvers.loaders import Loaders
+from gateway.resolvers.sources import SourcesReport
+
+
+@dataclass
+class Services:
+    """What the lifespan opens once per process and every request shares."""
+
+    store: Store
+    adapters: Mapping[str, Adapter]
+    request_deadline_ms: int = 800
+    partner_timeout_ms: int = 600
+
+
+@dataclass
+class Context:
+    services: Services
+    loaders: Loaders
+    sources: SourcesReport
+    request: Request | None = None
+    response: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+
+def make_context(services: Services, request: Request | None = None, response: Any = None) -> Context:
+    deadline = time.monotonic() + services.request_deadline_ms / 1000
+    sources = SourcesReport()
+    loaders = Loaders(services.store, services.adapters, sources, deadline=deadline,
+                      partner_timeout=services.partner_timeout_ms / 1000)
+    return Context(services, loaders, sources, request, response)

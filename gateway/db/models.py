@@ -1,0 +1,191 @@
+"""The Juheli store's tables (SQLAlchemy Core metadata; Alembic migrations are written from it).
+
+The store keeps what the gateway must know itself — which partner records exist, what
+identifies them, which person and household each belongs to, and the community's geography —
+never a copy of each partner's whole system. Partner facts are read live by the adapters; the
+`raw` row kept per source record is the last snapshot, the fallback when a partner is down.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_now = func.now()
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("slug", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # sql | rest | files
+    Column("entities", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("partner", Text, ForeignKey("partners.slug"), primary_key=True),
+    Column("entity", Text, primary_key=True),
+    Column("cursor", Text),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("quarantined", Integer, nullable=False, server_default="0"),
+    Column("last_sync_at", DateTime(timezone=True)),
+)
+
+streets = Table(
+    "streets",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("street_code", Text, ForeignKey("streets.code"), nullable=False),
+)
+
+compounds = Table(
+    "compounds",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("community_code", Text, ForeignKey("communities.code"), nullable=False),
+    Column("name", Text, nullable=False),
+    UniqueConstraint("community_code", "name"),
+)
+
+buildings = Table(
+    "buildings",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("compound_id", BigInteger, ForeignKey("compounds.id"), nullable=False),
+    Column("number", Text, nullable=False),
+    UniqueConstraint("compound_id", "number"),
+)
+
+entrances = Table(
+    "entrances",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("building_id", BigInteger, ForeignKey("buildings.id"), nullable=False),
+    Column("number", Text, nullable=False),
+    UniqueConstraint("building_id", "number"),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # public id part: the registry's 户编号
+    Column("community_code", Text, ForeignKey("communities.code"), nullable=False),
+    Column("compound_id", BigInteger, ForeignKey("compounds.id")),
+    Column("building_id", BigInteger, ForeignKey("buildings.id")),
+    Column("entrance_id", BigInteger, ForeignKey("entrances.id")),
+    Column("floor", Integer),
+    Column("room", Text),
+    Column("address_key", Text),  # compound|building|entrance|room, for address linkage
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Index("ix_households_community_key", "community_code", "key"),
+    Index("ix_households_address_key", "address_key"),
+    Index("ix_households_building", "building_id"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # the registry's person number
+    Column("household_id", BigInteger, ForeignKey("households.id")),
+    Column("id_number", Text),  # canonical 18-char, when known
+    Column("name", Text),
+    Column("name_pinyin", Text),
+    Column("gender", Text),
+    Column("birth_date", Text),
+    Column("phones", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Index("ix_persons_id_number", "id_number"),
+    Index("ix_persons_household", "household_id"),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("partner", Text, ForeignKey("partners.slug"), nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("local_id", Text, nullable=False),
+    # A record about several people (a dispute's parties) is kept once per subject.
+    Column("subject", Integer, nullable=False, server_default="0"),
+    Column("attrs", JSONB, nullable=False),  # normalized identifying attributes
+    Column("raw", JSONB, nullable=False),  # the partner's row as read (last snapshot)
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("partner_updated_at", Text),
+    UniqueConstraint("partner", "entity", "local_id", "subject", name="uq_source_records_key"),
+    # Responsibilities and visits point at a building or compound, not at a household.
+    Index("ix_source_records_building", text("(attrs->>'building_id')")),
+    Index("ix_source_records_compound", text("(attrs->>'compound_id')")),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column(
+        "source_record_id",
+        BigInteger,
+        ForeignKey("source_records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("person_id", BigInteger, ForeignKey("persons.id")),
+    Column("household_id", BigInteger, ForeignKey("households.id")),
+    Column("method", Text, nullable=False),  # anchor | id_number | address_name | address | phone
+    Column("confidence", Float, nullable=False),
+    Column("status", Text, nullable=False),  # auto | confirmed | rejected | needs_review
+    Column("evidence", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("decided_by", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Index("ix_links_household", "household_id"),
+    Index("ix_links_person", "person_id"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("partner", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("origin", Text, nullable=False),  # file path or record id
+    Column("line", Integer),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Column("resolved_at", DateTime(timezone=True)),
+    UniqueConstraint("partner", "entity", "origin", "line", "reason", name="uq_quarantine_row"),
+)

@@ -1,0 +1,137 @@
+"""Generate a synthetic district: every partner's native rows plus the hidden ground truth.
+
+`generate()` builds the true world (`world.py`, `party.py`) and lets each partner write it down
+its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, noise from `noise.py`).
+`write_district()` lays the result out as docs/partners.md expects:
+
+    <folder>/rows/<partner>/<table>.jsonl    rc, party, hall, hotline, mediation
+    <folder>/massorg/<YYYY-MM>/<file>         monthly drops (current 2026-11, older 2026-10)
+    <folder>/truth.jsonl                      one line per partner record (§5)
+    <folder>/district.json                    manifest with counts
+
+Same seed, same bytes: every draw comes from `random.Random` streams seeded from `seed`, and no
+wall-clock time is read. Run `python -m gateway.demo.generator --households N --out DIR`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gateway.demo.appeals import Hotline, Mediation
+from gateway.demo.events import Cast, Hall, Out
+from gateway.demo.files import read_jsonl, write_jsonl, write_massorg_month
+from gateway.demo.groups import all_groups
+from gateway.demo.registry import registries
+from gateway.demo.world import build_world
+
+__all__ = ["District", "generate", "load_rows", "main", "write_district"]
+
+SQL_AND_REST = ("rc", "party", "hall", "hotline", "mediation")
+CURRENT_MONTH, PREVIOUS_MONTH = "2026-11", "2026-10"
+# Events per household over the two years the district covers.
+RATES = {"banjian": 1.4, "wuka": 0.2, "daiban": 0.3, "workorders": 0.38, "petitions": 0.03,
+         "disputes": 0.1}
+
+
+@dataclass
+class District:
+    """A generated district: native rows per partner and table, and the truth lines."""
+
+    households: int
+    seed: int
+    # Not in the repr: a failing assertion would print a million rows.
+    rows: dict[str, dict[str, list[dict[str, Any]]]] = field(repr=False)
+    truth: list[dict[str, Any]] = field(repr=False)
+
+    @property
+    def communities(self) -> int:
+        return len(self.rows["rc"]["community"])
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {p: {t: len(rows) for t, rows in tables.items()} for p, tables in self.rows.items()}
+
+
+def generate(households: int = 3000, *, seed: int = 20261129, communities: int = 3) -> District:
+    """The district of `households` households in `communities` communities, fixed by `seed`."""
+    world = build_world(households, seed=seed, communities=communities)
+    out = Out()
+    for partner, tables in (("rc", ("community", "hu", "ren", "huiyi")),
+                            ("party", ("zuzhi", "dangyuan", "baolian", "zoufang")),
+                            ("hall", ("banjian", "wuka", "daiban")),
+                            ("hotline", ("workorders", "petitions")),
+                            ("mediation", ("disputes",)),
+                            ("massorg", ("hardship_file", "volunteer", "pairing", "rights_case"))):
+        out.rows[partner] = {t: [] for t in tables}  # fixed order, empty tables too
+    registries(out, random.Random(f"{seed}:registry"), world)
+    cast = Cast(world)
+    n = {k: round(rate * households) for k, rate in RATES.items()}
+    hall = Hall(out, random.Random(f"{seed}:hall"), cast)
+    hall.cases(n["banjian"])
+    hall.cards_(n["wuka"])
+    hall.errands(n["daiban"])
+    hotline = Hotline(out, random.Random(f"{seed}:hotline"), cast)
+    hotline.tickets(n["workorders"])
+    hotline.petitions(n["petitions"])
+    Mediation(out, random.Random(f"{seed}:mediation"), cast, hotline).disputes(n["disputes"])
+    all_groups(out, random.Random(f"{seed}:massorg"), cast, households)
+    return District(households, seed, out.rows, out.truth)
+
+
+def generated_at(seed: int) -> datetime:
+    """A fixed 'generation time' derived from the seed (never the wall clock)."""
+    return datetime(2026, 11, 28, 22, 0) + timedelta(seconds=seed % 3600)
+
+
+def write_district(district: District, folder: Path) -> None:
+    """Write rows, massorg drops, truth and manifest under `folder` (see module docstring)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for partner in SQL_AND_REST:
+        for table, rows in district.rows[partner].items():
+            write_jsonl(folder / "rows" / partner / f"{table}.jsonl", rows)
+    created = generated_at(district.seed)
+    massorg = district.rows["massorg"]
+    write_massorg_month(folder / "massorg", CURRENT_MONTH, massorg, created)
+    # Last month's drop: the same ledgers without the most recently opened rows.
+    older = {e: rows[: len(rows) * 19 // 20] for e, rows in massorg.items()}
+    write_massorg_month(folder / "massorg", PREVIOUS_MONTH, older, created - timedelta(days=30))
+    write_jsonl(folder / "truth.jsonl", district.truth)
+    manifest = {"households": district.households, "seed": district.seed,
+                "communities": district.communities,
+                "generated_at": created.isoformat(timespec="seconds"),
+                "counts": district.counts()}
+    (folder / "district.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+
+
+def load_rows(folder: Path, partner: str, table: str) -> list[dict[str, Any]]:
+    """The rows of one table as written by `write_district`."""
+    return read_jsonl(folder / "rows" / partner / f"{table}.jsonl")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate a synthetic Juheli district.")
+    parser.add_argument("--households", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=20261129)
+    parser.add_argument("--communities", type=int, default=3)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    print(f"generating {args.households} households (seed {args.seed}) …", flush=True)
+    district = generate(args.households, seed=args.seed, communities=args.communities)
+    rows = sum(sum(c.values()) for c in district.counts().values())
+    print(f"  {rows} rows in {time.perf_counter() - start:.1f} s", flush=True)
+    write_district(district, args.out)
+    print(f"  written to {args.out} in {time.perf_counter() - start:.1f} s total", flush=True)
+    for partner, tables in district.counts().items():
+        print(f"  {partner}: " + ", ".join(f"{t} {n}" for t, n in tables.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Record linkage: normalizing partner values into comparable keys, then matching them."""

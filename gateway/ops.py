@@ -1,0 +1,164 @@
+"""What the CLI commands do, as plain async functions the tests and benchmarks call too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.app import create_app, resolve_store_uri
+from gateway.db.migrate import current_revision, head_revision, upgrade_async
+from gateway.settings import Settings
+from gateway.sync import SyncReport, sync_all
+
+
+def sdl() -> str:
+    from gateway.schema import schema
+
+    return schema.as_str().rstrip() + "\n"
+
+
+async def check_store(settings: Settings) -> str | None:
+    """None when the store is migrated to head; otherwise what to do about it."""
+    uri = await resolve_store_uri(settings)
+    try:
+        revision = await current_revision(uri)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"cannot reach the store: {exc}"
+    if revision != head_revision():
+        return (f"the store is at migration {revision or 'none'} but this gateway needs "
+                f"{head_revision()}: run `gateway migrate` first")
+    return None
+
+
+async def run_sync(settings: Settings, console: Console | None = None,
+                   partners: dict[str, Any] | None = None, store_uri: str | None = None) -> SyncReport:
+    uri = store_uri or await resolve_store_uri(settings)
+    adapters = await build_adapters(partners or settings.partners,
+                                    timeout_ms=max(settings.partner_timeout_ms, 30_000))
+    pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
+    try:
+        if console is None:
+            return await sync_all(pool, adapters)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=False) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(slug: str, entity: str, n: int) -> None:
+                key = f"{slug}.{entity}"
+                if key not in tasks:
+                    tasks[key] = bar.add_task(f"sync {key}", total=None)
+                bar.advance(tasks[key], n)
+
+            link_task = bar.add_task("link records to households", total=1, visible=False)
+            report = await sync_all(pool, adapters, progress)
+            bar.update(link_task, visible=True, completed=1)
+            return report
+    finally:
+        await pool.close()
+        await close_adapters(adapters)
+
+
+async def link_counts(settings: Settings) -> dict[str, int]:
+    uri = await resolve_store_uri(settings)
+    conn = await asyncpg.connect(uri)
+    try:
+        rows = await conn.fetch("SELECT method, count(*) AS n FROM links GROUP BY method")
+        return {r["method"]: int(r["n"]) for r in rows}
+    finally:
+        await conn.close()
+
+
+def serve_app(settings: Settings, *, host: str, port: int, ide: bool = True) -> None:
+    asyncio.run(serve_async(settings, host=host, port=port, ide=ide))
+
+
+async def serve_async(settings: Settings, *, host: str, port: int, ide: bool = True,
+                      store_uri: str | None = None, partners: dict[str, Any] | None = None) -> None:
+    import uvicorn
+
+    app = create_app(settings, store_uri=store_uri, partners=partners, ide=ide)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    await uvicorn.Server(config).serve()
+
+
+async def _first_household(uri: str) -> tuple[str, str, str]:
+    """A household worth showing: linked to the most bodies, with a dispute and an appeal."""
+    conn = await asyncpg.connect(uri)
+    try:
+        row = await conn.fetchrow(
+            """SELECT h.key, h.community_code,
+                      h.address_key AS address,
+                      count(DISTINCT s.partner) AS bodies,
+                      bool_or(s.entity = 'dispute') AS has_dispute
+               FROM households h JOIN links l ON l.household_id = h.id
+               JOIN source_records s ON s.id = l.source_record_id
+               GROUP BY h.key, h.community_code, h.address_key
+               ORDER BY bool_or(s.entity = 'dispute') DESC, count(DISTINCT s.partner) DESC,
+                        count(*) DESC, h.key LIMIT 1""")
+        assert row is not None, "the district has no linked household"
+        compound, building, entrance, room = str(row["address"]).split("|")
+        spelled = f"{compound}{building}栋{entrance}-{room}" if entrance else f"{compound}{building}栋{room}"
+        return row["key"], row["community_code"], spelled
+    finally:
+        await conn.close()
+
+
+async def prepare_demo(settings: Settings, *, households: int, seed: int,
+                       console: Console) -> tuple[Any, str]:
+    """Generate (once), materialize and start the district, migrate and sync the store."""
+    from gateway.db.embedded import start_embedded
+    from gateway.demo.district import start_district
+    from gateway.demo.generator import generate, write_district
+
+    folder = settings.data_dir / f"district-{households}-{seed}"
+    if not (folder / "district.json").exists():
+        with console.status(f"generating a district of {households} households"):
+            await asyncio.to_thread(lambda: write_district(generate(households, seed=seed), folder))
+    admin = await asyncio.to_thread(start_embedded, settings.data_dir / "pg")
+    marker = folder / ".materialized"
+    with console.status("starting the partner systems (2 databases, 3 services, 1 drop folder)"):
+        district = await start_district(folder, admin, materialize=not marker.exists())
+    marker.touch()
+    district.write_partners_toml(settings.data_dir / "partners.toml")
+    uri = await resolve_store_uri(settings)
+    await upgrade_async(uri)
+    await run_sync(settings, console, partners=district.partners_config(), store_uri=uri)
+    return district, uri
+
+
+async def run_demo(settings: Settings, *, households: int, seed: int, port: int, serve: bool,
+                   console: Console) -> None:
+    from gateway import examples
+
+    district, uri = await prepare_demo(settings, households=households, seed=seed, console=console)
+    try:
+        key, community, address = await _first_household(uri)
+        url = f"http://127.0.0.1:{port}/graphql"
+        console.rule("[bold green]Juheli demo is ready")
+        console.print(f"GraphiQL: [bold]{url}[/bold]   (Ctrl-C stops everything)\n")
+        for title, query, variables in [
+            ("One household across every body", examples.HOUSEHOLD_360, {"id": f"Household:{key}"}),
+            ("A community's households, page by page", examples.COMMUNITY_PAGE,
+             {"community": f"Community:{community}"}),
+            ("Find a household by address; partner health", examples.FIND_AND_PARTNERS,
+             {"address": address}),
+        ]:
+            console.print(f"[bold]# {title}[/bold]")
+            print(query)
+            print(f"# variables: {json.dumps(variables, ensure_ascii=False)}\n")
+        if serve:
+            await serve_async(settings, host="127.0.0.1", port=port, store_uri=uri,
+                              partners=district.partners_config())
+    finally:
+        district.stop()
+
+
+def data_dir_default() -> Path:
+    return Settings().data_dir

@@ -1,0 +1,150 @@
+"""Resolvers for a household's cross-body facts: links from the store, records from loaders.
+
+Which entity feeds which field is declared here once (by entity, never by partner), so a new
+body that provides, say, `service_case` records appears in `services` with no code change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+
+from gateway.context import Context
+from gateway.db.store import HouseholdRow
+from gateway.linkage.orgs import branch_ordinal
+from gateway.resolvers.fetch import body_of, records_for
+from gateway.resolvers.party import member_by_local_id
+from gateway.schema import enums as E
+from gateway.schema import from_records as build
+from gateway.schema.party import PartyMember, Responsibility
+from gateway.schema.records import (
+    Appeal,
+    CareCard,
+    ContactVisit,
+    Dispute,
+    Provenance,
+    Resident,
+    ServiceRecord,
+    SourceRecord,
+)
+
+Info = strawberry.Info[Context, None]
+
+SERVICE_ENTITIES = ("service_case", "errand", "hardship_file", "pairing", "rights_case")
+APPEAL_ENTITIES = ("ticket", "petition")
+
+
+async def residents(info: Info, row: HouseholdRow) -> list[Resident]:
+    links = await info.context.loaders.links.load(row.id)
+    records = await records_for(info, links, ("resident",))
+    out = [build.resident(r, body_of(info.context, r.partner)) for r in records]
+    # Head first, then by birth date: how a household register is read.
+    order = {E.RelationToHead.HEAD: 0, E.RelationToHead.SPOUSE: 1}
+    return sorted(out, key=lambda r: (order.get(r.relation_to_head, 2), r.birth_date or ""))  # type: ignore[arg-type]
+
+
+async def services(info: Info, row: HouseholdRow, kinds: list[E.ServiceKind] | None) -> list[ServiceRecord]:
+    links = await info.context.loaders.links.load(row.id)
+    entities = [k.value for k in kinds] if kinds else SERVICE_ENTITIES
+    records = await records_for(info, links, entities)
+    out = [build.service(r, body_of(info.context, r.partner)) for r in records]
+    return sorted(out, key=lambda s: s.opened_at or "", reverse=True)
+
+
+async def disputes(info: Info, row: HouseholdRow, status: list[E.DisputeStatus] | None) -> list[Dispute]:
+    ctx = info.context
+    links = await ctx.loaders.links.load(row.id)
+    records = await records_for(info, links, ("dispute",))
+    # The same dispute reported to 12345 appears once, with the work order as a second source.
+    tickets = {
+        link.local_id: link for link in links if link.entity == "ticket"
+    }
+    out = []
+    for r in records:
+        also = []
+        related = r.data.get("relatedTicketNumber")
+        if related and related in tickets:
+            t = tickets[related]
+            also.append(Provenance(partner=t.partner, body=body_of(ctx, t.partner), entity=t.entity,
+                                   local_id=t.local_id, read_at=t.read_at, live=False, stale=False))
+        item = build.dispute(r, body_of(ctx, r.partner), also)
+        if not status or item.status in status:
+            out.append(item)
+    return sorted(out, key=lambda d: d.occurred_on or "", reverse=True)
+
+
+async def appeals(info: Info, row: HouseholdRow) -> list[Appeal]:
+    links = await info.context.loaders.links.load(row.id)
+    records = await records_for(info, links, APPEAL_ENTITIES)
+    out = [build.appeal(r, body_of(info.context, r.partner)) for r in records]
+    return sorted(out, key=lambda a: a.received_at or "", reverse=True)
+
+
+async def care_cards(info: Info, row: HouseholdRow) -> list[CareCard]:
+    links = await info.context.loaders.links.load(row.id)
+    records = await records_for(info, links, ("care_card",))
+    return [build.care_card(r, body_of(info.context, r.partner)) for r in records]
+
+
+async def contact_visits(info: Info, row: HouseholdRow) -> list[ContactVisit]:
+    links = await info.context.loaders.links.load(row.id)
+    records = await records_for(info, links, ("contact_visit",))
+    out = [build.contact_visit(r, body_of(info.context, r.partner)) for r in records]
+    return sorted(out, key=lambda v: v.visited_on or "", reverse=True)
+
+
+async def source_records(info: Info, row: HouseholdRow) -> list[SourceRecord]:
+    ctx = info.context
+    links = await ctx.loaders.links.load(row.id)
+    return [
+        SourceRecord(partner=link.partner, body=body_of(ctx, link.partner), entity=link.entity,
+                     local_id=link.local_id, subject=link.subject, read_at=link.read_at,
+                     link_method=link.method, confidence=link.confidence,
+                     status=E.LinkStatus(link.status))
+        for link in links
+    ]
+
+
+async def _responsibility(info: Info, records: list) -> list[Responsibility]:  # type: ignore[type-arg]
+    ctx = info.context
+    owners = await asyncio.gather(
+        *(member_by_local_id(info, r.partner, r.data.get("memberLocalId")) for r in records)
+    )
+    return [
+        Responsibility(level=E.coerce(E.ResponsibilityLevel, r.data.get("level")), owner=owner,
+                       duty=r.data.get("duty"), target=r.data.get("target"),
+                       source=build.Provenance.of(r, body_of(ctx, r.partner)))
+        for r, owner in zip(records, owners, strict=True)
+    ]
+
+
+async def household_responsibilities(info: Info, row: HouseholdRow) -> list[Responsibility]:
+    links = await info.context.loaders.links.load(row.id)
+    records = await records_for(info, links, ("responsibility",))
+    records = [r for r in records if r.data.get("level") == "MEMBER_HOUSEHOLD"]
+    return await _responsibility(info, records)
+
+
+async def responsible_member(info: Info, row: HouseholdRow) -> PartyMember | None:
+    chain = await household_responsibilities(info, row)
+    return next((r.owner for r in chain if r.owner is not None), None)
+
+
+async def responsibility_chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
+    """党员包户 → 支委包楼 → 书记包院 → 党委包支部, as far as the ledger covers it."""
+    own = await household_responsibilities(info, row)
+    places = await info.context.loaders.places.load((row.building_id, row.compound_id))
+    place_records = await records_for(info, places, ("responsibility",))
+    rank = {"COMMITTEE_MEMBER_BUILDING": 1, "SECRETARY_COMPOUND": 2}
+    upper = await _responsibility(
+        info, sorted(place_records, key=lambda r: rank.get(r.data.get("level") or "", 9))
+    )
+    chain = own + upper
+    branches = {branch_ordinal(r.owner.branch) for r in own if r.owner}
+    if branches - {None}:
+        top_links = await info.context.loaders.branch_records.load(row.community_code)
+        top = await records_for(info, top_links, ("responsibility",))
+        top = [r for r in top if branch_ordinal(r.data.get("target")) in branches]
+        chain += await _responsibility(info, top)
+    return chain

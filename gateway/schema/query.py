@@ -1,0 +1,72 @@
+"""The root Query (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.context import Context
+from gateway.errors import MalformedId
+from gateway.resolvers.node import resolve_node
+from gateway.resolvers.search import find_households
+from gateway.schema import partner as P
+from gateway.schema.community import (
+    Community,
+    HouseholdConnection,
+    communities,
+    community_by_code,
+    household_page,
+)
+from gateway.schema.household import Household, HouseholdMatch
+from gateway.schema.node import Node
+
+Info = strawberry.Info[Context, None]
+
+
+def _household_key(value: str) -> str:
+    kind, _, key = value.partition(":")
+    if kind != "Household" or not key or ":" in key:
+        raise MalformedId(f"malformed household id {value!r}: expected Household:<户编号>", id=value)
+    return key
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, str(id))
+
+    @strawberry.field(description="户 — one household across every body; null when unknown")
+    async def household(self, info: Info, id: strawberry.ID) -> Household | None:
+        row = await info.context.loaders.household_by_key.load(_household_key(str(id)))
+        return Household.of(row) if row else None
+
+    @strawberry.field(description="Households, optionally of one community (Relay connection)")
+    async def households(
+        self, info: Info, community: strawberry.ID | None = None, first: int | None = 20,
+        after: str | None = None,
+    ) -> HouseholdConnection:
+        code = str(community).removeprefix("Community:") if community else None
+        return await household_page(info, community=code, first=first, after=after)
+
+    @strawberry.field(description="Find households by address, name, ID number or phone")
+    async def find_households(
+        self, info: Info, address: str | None = None, name: str | None = None,
+        id_number: str | None = None, phone: str | None = None,
+    ) -> list[HouseholdMatch]:
+        hits = await find_households(info, address=address, name=name, id_number=id_number,
+                                     phone=phone)
+        rows = await info.context.loaders.household_by_key.load_many([k for k, _, _ in hits])
+        return [HouseholdMatch(household=Household.of(row), score=score, matched=matched)
+                for (_, score, matched), row in zip(hits, rows, strict=True) if row]
+
+    @strawberry.field(description="社区 — one community")
+    async def community(self, info: Info, id: strawberry.ID) -> Community | None:
+        return await community_by_code(info, str(id).removeprefix("Community:"))
+
+    @strawberry.field(description="All communities of the district")
+    async def communities(self, info: Info) -> list[Community]:
+        return await communities(info)
+
+    @strawberry.field(description="Each body's systems, their health now and their last sync")
+    async def partners(self, info: Info) -> list[P.Partner]:
+        return await P.partners(info)

@@ -1,0 +1,118 @@
+"""Session fixtures: a real PostgreSQL, a generated district with its partner systems running,
+and a migrated, synced Juheli store with the gateway app in front of it.
+
+PostgreSQL is embedded from a wheel unless TEST_DATABASE_URL names a server; databases made here
+carry a per-run prefix so runs on a shared server never collide.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.db.embedded import start_embedded, with_database
+from gateway.db.migrate import ensure_database, upgrade_async
+from gateway.settings import Settings
+
+TEST_HOUSEHOLDS = int(os.environ.get("JUHELI_TEST_HOUSEHOLDS", "600"))
+PREFIX = f"jt{os.getpid()}_"
+
+
+@pytest.fixture(scope="session")
+def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return start_embedded(tmp_path_factory.mktemp("pg") / "data", delete_on_exit=True)
+
+
+@pytest.fixture(scope="session")
+def world_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gateway.demo.generator import generate, write_district
+
+    folder = tmp_path_factory.mktemp("district")
+    write_district(generate(TEST_HOUSEHOLDS, seed=20261129), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def truth(world_folder: Path) -> list[dict[str, Any]]:
+    with (world_folder / "truth.jsonl").open("rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="session")
+async def district(world_folder: Path, pg_admin: str) -> AsyncIterator[Any]:
+    from gateway.demo.district import start_district
+
+    running = await start_district(world_folder, pg_admin, prefix=PREFIX)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+async def store_uri(pg_admin: str) -> str:
+    await ensure_database(pg_admin, f"{PREFIX}juheli")
+    uri = with_database(pg_admin, f"{PREFIX}juheli")
+    await upgrade_async(uri)
+    return uri
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), request_deadline_ms=5000,
+                    partner_timeout_ms=4000)
+
+
+@pytest.fixture(scope="session")
+async def synced(district: Any, store_uri: str, settings: Settings) -> Any:
+    from gateway.ops import run_sync
+
+    return await run_sync(settings, partners=district.partners_config(), store_uri=store_uri)
+
+
+@pytest.fixture(scope="session")
+async def client(synced: Any, district: Any, store_uri: str,
+                 settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    from gateway.app import create_app
+
+    app = create_app(settings, store_uri=store_uri, partners=district.partners_config())
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test") as c:
+            yield c
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> Any:
+    async def run(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return orjson.loads(response.content)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def sim_stats(district: Any) -> Iterator[Any]:
+    """Read and reset the REST simulators' request counters."""
+
+    def stats(reset: bool = False) -> dict[str, int]:
+        out = {}
+        for slug, url in district.urls.items():
+            if reset:
+                httpx.post(f"{url}/_sim/reset")
+            else:
+                out[slug] = httpx.get(f"{url}/_sim/stats").json()["total"]
+        return out
+
+    yield stats

@@ -1,0 +1,53 @@
+"""First linkage, measured against the generator's ground truth (which the gateway never reads)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import asyncpg
+
+
+async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
+                                                   truth: list[dict[str, Any]]) -> None:
+    truth_household = {(t["partner"], t["entity"], t["local_id"]): t.get("household") for t in truth}
+    registry = {t["local_id"]: t["household"] for t in truth
+                if t["partner"] == "rc" and t["entity"] == "household"}
+    conn = await asyncpg.connect(store_uri)
+    try:
+        rows = await conn.fetch(
+            """SELECT s.partner, s.entity, s.local_id, s.subject, h.key
+               FROM source_records s LEFT JOIN links l ON l.source_record_id = s.id
+               LEFT JOIN households h ON h.id = l.household_id
+               WHERE s.partner <> 'rc' AND s.subject = 0
+                 AND coalesce(s.attrs->>'targetLevel', 'household') = 'household'""")
+    finally:
+        await conn.close()
+    ENTITY_TRUTH = {"organization"}
+    right = wrong = missed = 0
+    per_partner: Counter[str] = Counter()
+    per_partner_total: Counter[str] = Counter()
+    for r in rows:
+        if r["entity"] in ENTITY_TRUTH:
+            continue
+        expected = truth_household.get((r["partner"], r["entity"], r["local_id"]))
+        if expected is None:
+            continue
+        per_partner_total[r["partner"]] += 1
+        got = registry.get(r["key"]) if r["key"] else None
+        if got == expected:
+            right += 1
+            per_partner[r["partner"]] += 1
+        elif got is None:
+            missed += 1
+        else:
+            wrong += 1
+    total = right + wrong + missed
+    assert total > 1000
+    recall = right / total
+    precision = right / max(1, right + wrong)
+    print(f"\nlinkage: {right}/{total} right ({recall:.3f}), precision {precision:.4f}, "
+          f"missed {missed}, wrong {wrong}; per partner "
+          + ", ".join(f"{p} {per_partner[p]}/{n}" for p, n in sorted(per_partner_total.items())))
+    assert recall >= 0.95
+    assert precision >= 0.98
