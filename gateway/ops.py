@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.app import create_app, resolve_store_uri
 from gateway.db.migrate import current_revision, head_revision, upgrade_async
+from gateway.linkage.link import link_all
 from gateway.settings import Settings
 from gateway.sync import SyncReport, sync_all
 
@@ -56,10 +57,12 @@ async def run_sync(settings: Settings, console: Console | None = None,
                     tasks[key] = bar.add_task(f"sync {key}", total=None)
                 bar.advance(tasks[key], n)
 
-            link_task = bar.add_task("link records to households", total=1, visible=False)
-            report = await sync_all(pool, adapters, progress)
-            bar.update(link_task, visible=True, completed=1)
-            return report
+            report = await sync_all(pool, adapters, progress, link=False)
+        with console.status("linking records to persons and households"):
+            report.links = await link_all(pool)
+        linked = sum(n for method, n in report.links.items() if method != "unlinked")
+        console.print(f"linked {linked} records, {report.links.get('unlinked', 0)} left unlinked")
+        return report
     finally:
         await pool.close()
         await close_adapters(adapters)

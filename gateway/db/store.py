@@ -174,7 +174,7 @@ class Store:
             """SELECT DISTINCT l.household_id, s.attrs->'raw'->>'address' AS raw
                FROM links l JOIN source_records s ON s.id = l.source_record_id
                WHERE l.household_id = ANY($1::bigint[]) AND s.attrs->'raw'->>'address' IS NOT NULL
-                 AND length(s.attrs->'raw'->>'address') <= 60""",
+                 AND NOT coalesce((s.attrs->>'addressIsFreeText')::boolean, false)""",
             list(ids),
         )
         out: dict[int, list[str]] = {i: [] for i in ids}
@@ -190,6 +190,7 @@ class Store:
         name: str | None,
         address_key: str | None,
         partial: str | None,
+        entrance: str | None = None,
         limit: int = 20,
     ) -> list[asyncpg.Record]:
         return await self.fetch(
@@ -205,11 +206,12 @@ class Store:
                  UNION ALL SELECT id, 'addressPartial', 0.5 FROM households
                    WHERE $5::text IS NOT NULL
                      AND split_part(address_key, '|', 2) || '|' || split_part(address_key, '|', 4) = $5
+                     AND ($7::text IS NULL OR split_part(address_key, '|', 3) = $7)
                )
                SELECT h.key, sum(score) AS score, array_agg(DISTINCT why) AS matched
                FROM hits JOIN households h ON h.id = hits.id
                GROUP BY h.key ORDER BY score DESC, h.key LIMIT $6""",
-            id_number, phone, name, address_key, partial, limit,
+            id_number, phone, name, address_key, partial, limit, entrance,
         )
 
     async def partners(self) -> list[asyncpg.Record]:

@@ -78,7 +78,7 @@ class Hotline:
         self.seq += 1
         gdbh = f"{when:%y%m%d%H%M%S}{self.seq % 10**6:06d}"
         if person is not None:
-            phone = phone_of(rng, person, shared=0.3) or "13800000000"
+            phone = phone_of(rng, person, shared=0.3) or ""
             name, gender, age = person.name, person.gender, person.age
         else:
             assert caller is not None
@@ -90,8 +90,10 @@ class Hotline:
         else:
             where = place.community + Z.address_cell(rng, place, compound=0.9, prefix=0.0)
         text = f"{'市民' if sqr == '匿名' else sqr}来电反映：{where}{topic[1]}，{rng.choice(_ASKS)}"
-        if rng.random() < 0.1:  # the operator typed the callback number into the text
+        if phone and rng.random() < 0.1:  # the operator typed the callback number into the text
             text += f"联系电话{phone}。"
+        if not phone:  # called from a borrowed or unlisted number
+            phone = f"13{rng.randrange(10**9):09d}"
         flow = _ticket_flow(rng, when, kind)
         due = when + timedelta(days=4 if kind in ("咨询", "求助") else 18)
         units = rng.choice(N.HOTLINE_UNITS)

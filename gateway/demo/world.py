@@ -322,7 +322,8 @@ def build_world(households: int = 3000, *, seed: int = 20261129, communities: in
     per = [households // communities + (1 if i < households % communities else 0)
            for i in range(communities)]
     for ci in range(communities):
-        stem = N.COMMUNITY_STEMS[ci % len(N.COMMUNITY_STEMS)]
+        lap, i = divmod(ci, len(N.COMMUNITY_STEMS))
+        stem = N.COMMUNITY_STEMS[i] + ("" if lap == 0 else "第二第三第四第五"[2 * lap - 2 : 2 * lap])
         com = Community(f"{N.STREET_CODE}{ci + 1:03d}", f"{stem}社区", stem)
         com.compounds = _compounds(draw, ci, stem, per[ci], stems)
         for i, address in enumerate(_place_households(draw, com, per[ci])):

@@ -28,7 +28,8 @@ def subject_attrs(subject: Subject | None) -> dict[str, Any]:
     ident = parse_id(subject.id_number)
     phones = parse_phones(subject.phone)
     address = _plain(subject.address)
-    if address and len(address) > 40:
+    free_text = bool(address and len(address) > 40)
+    if free_text:
         # Free text (a hotline caller's account) often carries the full number the mask hides.
         phones += [p for p in extract_phones(address) if p not in phones]
     return {
@@ -43,6 +44,7 @@ def subject_attrs(subject: Subject | None) -> dict[str, Any]:
         "householdLocalId": subject.household_local_id,
         "targetLevel": subject.target_level,
         "affinity": subject.affinity,
+        "addressIsFreeText": free_text,
         "name": name.full,
         "surname": name.surname,
         "honorific": name.honorific,

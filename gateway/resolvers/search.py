@@ -22,14 +22,15 @@ async def find_households(
         raise BadRequest("idNumber is not a valid resident ID number", argument="idNumber")
     phones = [p.value for p in parse_phones(phone) if p.value] if phone else []
     full_name = parse_name(name).full if name else None
-    key = part = None
+    key = part = entrance = None
     if address:
         compounds = [r["name"] for r in await info.context.store.fetch("SELECT name FROM compounds")]
         parsed = parse_address(address, known_compounds=compounds)
         key = address_key(parsed) if parsed.compound else None
         part = block_key(parsed)
+        entrance = parsed.entrance
     rows = await info.context.store.find_households(
         id_number=ident.value if ident else None, phone=phones[0] if phones else None,
-        name=full_name, address_key=key, partial=part,
+        name=full_name, address_key=key, partial=part, entrance=entrance,
     )
     return [(r["key"], float(r["score"]), sorted(r["matched"])) for r in rows]

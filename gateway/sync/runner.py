@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from gateway.adapters.base import Adapter, ChangeBatch, Record
+from gateway.errors import AdapterError
 from gateway.linkage.attrs import subject_attrs
 
 Progress = Callable[[str, str, int], None]
@@ -25,6 +26,7 @@ class SyncReport:
     records: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    links: dict[str, int] = field(default_factory=dict)  # records by link method
 
 
 async def register_partners(conn: asyncpg.Connection, adapters: Sequence[Adapter]) -> None:
@@ -86,6 +88,23 @@ async def _store_batch(
         )
 
 
+async def _sync_entity(
+    conn: asyncpg.Connection, adapter: Adapter, entity: str, report: SyncReport,
+    progress: Progress | None,
+) -> None:
+    slug = adapter.info.slug
+    since = await conn.fetchval(
+        "SELECT cursor FROM sync_state WHERE partner = $1 AND entity = $2", slug, entity
+    )
+    key = f"{slug}.{entity}"
+    async for batch in adapter.changes(entity, since):
+        await _store_batch(conn, slug, entity, batch)
+        report.records[key] = report.records.get(key, 0) + len(batch.records)
+        report.quarantined[key] = report.quarantined.get(key, 0) + len(batch.quarantined)
+        if progress:
+            progress(slug, entity, len(batch.records))
+
+
 async def sync_partner(
     pool: asyncpg.Pool, adapter: Adapter, report: SyncReport, progress: Progress | None = None
 ) -> None:
@@ -98,25 +117,20 @@ async def sync_partner(
             return
         try:
             for entity in adapter.capabilities.entities:
-                since = await conn.fetchval(
-                    "SELECT cursor FROM sync_state WHERE partner = $1 AND entity = $2", slug, entity
-                )
-                async for batch in adapter.changes(entity, since):
-                    await _store_batch(conn, slug, entity, batch)
-                    key = f"{slug}.{entity}"
-                    report.records[key] = report.records.get(key, 0) + len(batch.records)
-                    report.quarantined[key] = report.quarantined.get(key, 0) + len(batch.quarantined)
-                    if progress:
-                        progress(slug, entity, len(batch.records))
+                try:
+                    await _sync_entity(conn, adapter, entity, report, progress)
+                except AdapterError as exc:
+                    # One entity failing (a missing file, a refused page) stops only itself.
+                    report.errors[f"{slug}.{entity}"] = str(exc)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", lock)
 
 
 async def sync_all(
-    pool: asyncpg.Pool, adapters: dict[str, Adapter], progress: Progress | None = None
+    pool: asyncpg.Pool, adapters: dict[str, Adapter], progress: Progress | None = None,
+    *, link: bool = True,
 ) -> SyncReport:
     """Sync every partner (a partner that fails is reported, the others go on), then link."""
-    from gateway.errors import AdapterError
     from gateway.linkage.link import link_all
 
     report = SyncReport()
@@ -127,5 +141,6 @@ async def sync_all(
             await sync_partner(pool, adapter, report, progress)
         except AdapterError as exc:
             report.errors[slug] = str(exc)
-    await link_all(pool)
+    if link:
+        report.links = await link_all(pool)
     return report
