@@ -29,7 +29,7 @@ class GraphQLApp(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql" if ide else None)
         self._services = services
 
-    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Any, response: Any) -> Context:
         return make_context(self._services["current"], request, response)
 
     def encode_json(self, data: object) -> bytes:

@@ -16,7 +16,7 @@ class CallStats:
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     keys: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: Counter[tuple[str, str]] = field(default_factory=Counter)
-    seconds: Counter[tuple[str, str]] = field(default_factory=Counter)
+    seconds: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 class Instrumented:
@@ -37,7 +37,7 @@ class Instrumented:
             self.stats.errors[tag] += 1
             raise
         finally:
-            self.stats.seconds[tag] += time.perf_counter() - start
+            self.stats.seconds[tag] = self.stats.seconds.get(tag, 0.0) + time.perf_counter() - start
 
     def changes(self, entity: str, since: str | None) -> AsyncIterator[ChangeBatch]:
         return self.inner.changes(entity, since)

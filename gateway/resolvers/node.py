@@ -45,5 +45,5 @@ async def resolve_node(info: Info, value: str) -> Node | None:
         if found is None:
             return None
         body = body_of(info.context, partner)
-        return build.dispute(found, body, []) if make is None else make(found, body)  # type: ignore[operator]
+        return build.dispute(found, body, []) if make is None else make(found, body)
     raise MalformedId(f"malformed id {value!r}: unknown type {kind!r}", id=value)

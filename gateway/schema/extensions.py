@@ -25,7 +25,7 @@ class SourcesExtension(SchemaExtension):
             GraphQLError(str(error), path=list(path), extensions=dict(error.extensions))
             for path, error in sources.errors
         ]
-        result.errors = [*(result.errors or []), *extra]  # type: ignore[union-attr]
+        result.errors = [*(result.errors or []), *extra]
 
     def get_results(self) -> dict[str, Any]:
         sources = getattr(self.execution_context.context, "sources", None)

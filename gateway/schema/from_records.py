@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import strawberry
+
 from gateway.adapters.base import Record
 from gateway.linkage.normalize import parse_gender, parse_relation
 from gateway.schema import enums as E
@@ -22,8 +24,8 @@ from gateway.schema.records import (
 )
 
 
-def node_id(kind: str, record: Record) -> str:
-    return f"{kind}:{record.partner}:{record.local_id}"
+def node_id(kind: str, record: Record) -> strawberry.ID:
+    return strawberry.ID(f"{kind}:{record.partner}:{record.local_id}")
 
 
 def resident(r: Record, body: str) -> Resident:

@@ -28,8 +28,8 @@ MEETING = {"联席会": "JOINT_DELIBERATION", "听证会": "HEARING", "评议会
 def household_address(row: Mapping[str, Any]) -> str | None:
     """The registry's structured address columns as one text, or its single address cell."""
     parts = [text(row.get(c)) for c in ("xiaoqu", "loudong", "danyuan", "fanghao")]
-    if parts[1] and parts[3]:
-        xiaoqu, loudong, danyuan, fanghao = parts
+    xiaoqu, loudong, danyuan, fanghao = parts
+    if loudong and fanghao:
         building = loudong if not loudong.isdigit() else f"{loudong}号楼"
         entrance = "" if not danyuan else (danyuan if not danyuan.isdigit() else f"{danyuan}单元")
         return f"{xiaoqu or ''}{building}{entrance}{fanghao}"
@@ -61,8 +61,9 @@ def _household(row: Mapping[str, Any], read_at: datetime) -> Record:
 
 def _resident(row: Mapping[str, Any], read_at: datetime) -> Record:
     key = str(row["rybh"])
+    household = text(row["hubh"])
     data = {
-        "householdLocalId": text(row["hubh"]),
+        "householdLocalId": household,
         "name": text(row.get("xm")),
         "gender": text(row.get("xb")),
         "ethnicity": text(row.get("mz")),
@@ -77,7 +78,7 @@ def _resident(row: Mapping[str, Any], read_at: datetime) -> Record:
         "deregisteredOn": text(row.get("zxrq")),
     }
     subject = Subject(name=row.get("xm"), id_number=row.get("sfzh"), phone=row.get("lxdh"),
-                      household_local_id=data["householdLocalId"], role="resident")
+                      household_local_id=household, role="resident")
     return Record(SLUG, "resident", key, data, dict(row), read_at,
                   updated_at=iso(row.get("updated_at")), subjects=(subject,))
 
