@@ -59,12 +59,28 @@ def read_jsonl(path: Path) -> list[Row]:
         return [orjson.loads(line) for line in fh if line.strip()]
 
 
+def _with_clerk_slips(headers: Sequence[str], rows: Sequence[Row]) -> list[Row | None]:
+    """Hand-kept ledgers have slips: a blank separator line, a row typed twice, and a row whose
+    number was never filled in. The gateway must skip the first and quarantine the others."""
+    out: list[Row | None] = list(rows)
+    if len(rows) < 10:
+        return out
+    key = headers[0]
+    out.insert(len(rows) // 2, None)
+    out.append(dict(rows[3]))
+    out.append({**rows[7], key: ""})
+    return out
+
+
 def _csv(path: Path, headers: Sequence[str], rows: Sequence[Row], encoding: str) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # as Excel saves them
     writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if row.get(h) is None else row[h] for h in headers])
+    for row in _with_clerk_slips(headers, rows):
+        if row is None:
+            writer.writerow([""] * len(headers))
+        else:
+            writer.writerow(["" if row.get(h) is None else row[h] for h in headers])
     path.write_bytes(buf.getvalue().encode(encoding))
 
 

@@ -67,16 +67,25 @@ async def test_bad_rows_are_quarantined_with_file_line_and_reason(tmp_path: Path
     assert all(q.raw for q in drop.quarantined)
 
 
-async def test_sync_keeps_good_rows_and_quarantines_bad_ones(
-    tmp_path: Path, store_uri: str
-) -> None:
+@pytest.fixture(scope="module")
+async def own_store(pg_admin: str) -> str:
+    """A store of its own, so this test's drop never mixes with the district's."""
+    from gateway.db.embedded import with_database
+    from gateway.db.migrate import ensure_database, upgrade_async
+    from tests.conftest import PREFIX
+
+    await ensure_database(pg_admin, f"{PREFIX}files")
+    uri = with_database(pg_admin, f"{PREFIX}files")
+    await upgrade_async(uri)
+    return uri
+
+
+async def test_sync_keeps_good_rows_and_quarantines_bad_ones(tmp_path: Path, own_store: str) -> None:
     adapter = massorg.build(_drop(tmp_path / "drops"))
-    pool = await asyncpg.create_pool(store_uri, min_size=1, max_size=2)
+    pool = await asyncpg.create_pool(own_store, min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
             await register_partners(conn, [adapter])
-            await conn.execute("DELETE FROM quarantine WHERE partner = 'massorg'")
-            await conn.execute("DELETE FROM sync_state WHERE partner = 'massorg'")
         report = SyncReport()
         await sync_partner(pool, adapter, report)
         assert report.records["massorg.volunteer"] == 2
@@ -92,11 +101,6 @@ async def test_sync_keeps_good_rows_and_quarantines_bad_ones(
             count = await conn.fetchval("SELECT count(*) FROM quarantine WHERE partner='massorg'")
             assert count == 2
     finally:
-        async with pool.acquire() as conn:  # leave the shared store as the district made it
-            await conn.execute("DELETE FROM sync_state WHERE partner = 'massorg'")
-            await conn.execute("DELETE FROM quarantine WHERE partner = 'massorg'")
-            await conn.execute("DELETE FROM source_records WHERE partner = 'massorg' "
-                               "AND local_id = ANY($1::text[])", ["V001", "V002", "FL001", "GH001"])
         await pool.close()
 
 

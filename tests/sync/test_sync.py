@@ -64,3 +64,18 @@ async def test_one_process_syncs_a_partner_at_a_time(synced: Any, district: Any,
         await holder.close()
         await pool.close()
         await close_adapters(adapters)
+
+
+async def test_the_districts_bad_rows_are_quarantined_not_dropped(synced: Any, gql: Any,
+                                                                   store_uri: str) -> None:
+    conn = await asyncpg.connect(store_uri)
+    try:
+        rows = await conn.fetch("SELECT entity, origin, line, reason, raw FROM quarantine")
+    finally:
+        await conn.close()
+    reasons = {(r["entity"], r["reason"].split(" ")[0]) for r in rows}
+    assert ("volunteer", "missing") in reasons and ("volunteer", "duplicate") in reasons
+    assert all(r["origin"].startswith("2026-11/") and r["line"] > 2 and r["raw"] for r in rows)
+    result = await gql("{ partners { slug quarantined } }")
+    counts = {p["slug"]: p["quarantined"] for p in result["data"]["partners"]}
+    assert counts["massorg"] == len(rows) and counts["rc"] == 0
