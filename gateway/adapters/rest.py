@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from gateway.adapters.base import (
     PartnerInfo,
     Record,
     Slot,
+    Subject,
     chunks,
     order_slots,
 )
@@ -75,6 +76,27 @@ class RestDialect(Protocol):
     def key(self, entity: str, row: Mapping[str, Any]) -> str: ...
 
     def to_record(self, entity: str, row: Mapping[str, Any], read_at: datetime) -> Record: ...
+
+
+RowMapper = Callable[[Mapping[str, Any]], tuple[dict[str, Any], Subject]]
+
+
+class KeyedDialect:
+    """The half of a dialect most partners share: per entity, a key field and a row mapper."""
+
+    slug: str
+    keys: Mapping[str, str]
+    mappers: Mapping[str, RowMapper]
+    updated_field: str
+
+    def key(self, entity: str, row: Mapping[str, Any]) -> str:
+        return str(row[self.keys[entity]])
+
+    def to_record(self, entity: str, row: Mapping[str, Any], read_at: datetime) -> Record:
+        data, subject = self.mappers[entity](row)
+        updated = row.get(self.updated_field)
+        return Record(self.slug, entity, self.key(entity, row), data, dict(row), read_at,
+                      updated_at=None if updated is None else str(updated), subjects=(subject,))
 
 
 class RestAdapter:

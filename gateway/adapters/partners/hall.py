@@ -7,14 +7,13 @@ a cursor change feed, and `POST …/batch` with at most 100 ids.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import httpx
 
-from gateway.adapters.base import PartnerInfo, Record, Subject
+from gateway.adapters.base import PartnerInfo, Subject
 from gateway.adapters.partners._values import mapped, text
-from gateway.adapters.rest import Ask, Page, RestAdapter
+from gateway.adapters.rest import Ask, KeyedDialect, Page, RestAdapter
 
 SLUG = "hall"
 INFO = PartnerInfo(SLUG, "Service hall and agency stations", "为民服务大厅/代办站", "rest")
@@ -73,7 +72,11 @@ def _errand(row: Mapping[str, Any]) -> tuple[dict[str, Any], Subject]:
 _MAPPERS = {"service_case": _service_case, "care_card": _care_card, "errand": _errand}
 
 
-class HallDialect:
+class HallDialect(KeyedDialect):
+    slug = SLUG
+    keys = _KEYS
+    mappers = _MAPPERS
+    updated_field = "gxsj"
     max_batch = 100
     health_path = "/api/v1/health"
 
@@ -99,13 +102,6 @@ class HallDialect:
             return f"{body.get('code')} {body.get('msg', '')}".strip()
         return None
 
-    def key(self, entity: str, row: Mapping[str, Any]) -> str:
-        return str(row[_KEYS[entity]])
-
-    def to_record(self, entity: str, row: Mapping[str, Any], read_at: datetime) -> Record:
-        data, subject = _MAPPERS[entity](row)
-        return Record(SLUG, entity, self.key(entity, row), data, dict(row), read_at,
-                      updated_at=text(row.get("gxsj")), subjects=(subject,))
 
 
 def build(client: httpx.AsyncClient) -> RestAdapter:

@@ -8,14 +8,13 @@ carry no ID number: an honorific, a masked phone, and the address inside the fre
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import httpx
 
-from gateway.adapters.base import PartnerInfo, Record, Subject
+from gateway.adapters.base import PartnerInfo, Subject
 from gateway.adapters.partners._values import mapped, text
-from gateway.adapters.rest import Ask, Page, RestAdapter
+from gateway.adapters.rest import Ask, KeyedDialect, Page, RestAdapter
 
 SLUG = "hotline"
 INFO = PartnerInfo(SLUG, "12345 hotline and petitions", "12345热线/信访", "rest")
@@ -73,7 +72,11 @@ def _petition(row: Mapping[str, Any]) -> tuple[dict[str, Any], Subject]:
 _MAPPERS = {"ticket": _ticket, "petition": _petition}
 
 
-class HotlineDialect:
+class HotlineDialect(KeyedDialect):
+    slug = SLUG
+    keys = _KEYS
+    mappers = _MAPPERS
+    updated_field = "gxsj"
     max_batch = 50
     health_path = "/open/health"
 
@@ -99,13 +102,6 @@ class HotlineDialect:
             return f"{body.get('errorCode')} {body.get('errorMsg', '')}".strip()
         return None
 
-    def key(self, entity: str, row: Mapping[str, Any]) -> str:
-        return str(row[_KEYS[entity]])
-
-    def to_record(self, entity: str, row: Mapping[str, Any], read_at: datetime) -> Record:
-        data, subject = _MAPPERS[entity](row)
-        return Record(SLUG, entity, self.key(entity, row), data, dict(row), read_at,
-                      updated_at=text(row.get("gxsj")), subjects=(subject,))
 
 
 def build(client: httpx.AsyncClient) -> RestAdapter:
