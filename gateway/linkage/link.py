@@ -33,6 +33,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
         idx.compounds.setdefault(r["community_code"], []).append(r["name"])
         idx.all_compounds.append(r["name"])
         idx.compound_ids[(r["community_code"], compound_key(r["name"]) or "")] = r["id"]
+        idx.compound_keys.add(compound_key(r["name"]))
     for r in await conn.fetch("SELECT id, compound_id, number FROM buildings"):
         idx.building_ids[(r["compound_id"], r["number"])] = r["id"]
     households = await conn.fetch(
@@ -52,8 +53,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
             idx.by_block[(h["community_code"], f"{building}|{room}")].append(h["id"])
         for parsed in parse_phones(h["phone"]):
             if parsed.value:
-                idx.by_phone[parsed.value].add(h["id"])
-                idx.household_phones[h["id"]].add(parsed.value)
+                idx.add_phone(parsed.value, h["id"])
     for p in await conn.fetch(
         "SELECT id, household_id, id_number, name, name_pinyin, phones, birth_date FROM persons"
     ):
@@ -66,8 +66,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
         if person.household_id:
             idx.members[person.household_id].append(person)
             for phone in person.phones:
-                idx.by_phone[phone].add(person.household_id)
-                idx.household_phones[person.household_id].add(phone)
+                idx.add_phone(phone, person.household_id)
     return idx
 
 
@@ -129,8 +128,7 @@ def _learn(idx: Indexes, attrs: list[dict[str, Any]], decisions: list[Decision |
         for phone in a.get("phones") or ():
             if phone.get("value") and phone["value"] not in person.phones:
                 person.phones.append(phone["value"])
-                idx.by_phone[phone["value"]].add(d.household_id)
-                idx.household_phones[d.household_id].add(phone["value"])
+                idx.add_phone(phone["value"], d.household_id)
     for pid, values in learned_ids.items():
         if len(values) == 1:  # two different IDs for one person: learn nothing
             person = persons[pid]

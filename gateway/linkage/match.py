@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,7 @@ W_COMPOUND = 1.5
 W_COMPOUND_CONFLICT = -5.0
 W_PHONE = 3.5
 W_PHONE_PARTIAL = 1.0
+W_PHONE_MASKED = 3.0  # 138****5678: seven digits agree, rarely by chance inside one district
 W_BIRTH = 3.0  # a namesake born the same day as the ID number says
 W_AFFINITY = 2.5  # where the record's related records (same Party member) were placed
 MAX_NAME_BLOCK = 30
@@ -60,6 +61,7 @@ class Indexes:
     # Affinity key → compound keys where already linked records of that key live.
     affinity: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_phone: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_phone_mask: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     # (community, 'building|room') → households: the address block, entrance and compound scored.
     by_block: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     address: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
@@ -70,7 +72,14 @@ class Indexes:
     all_compounds: list[str] = field(default_factory=list)
     community_by_name: dict[str, str] = field(default_factory=dict)
     compound_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (community, key)
+    compound_keys: set[str | None] = field(default_factory=set)
     building_ids: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def add_phone(self, value: str, household_id: int) -> None:
+        self.by_phone[value].add(household_id)
+        self.household_phones[household_id].add(value)
+        if len(value) == 11:  # mobiles: also findable by their usual mask
+            self.by_phone_mask[(value[:3], value[-4:])].add(household_id)
 
 
 @dataclass(slots=True)
@@ -104,10 +113,15 @@ def parse_subject_address(attrs: dict[str, Any], idx: Indexes) -> Address | None
         return None
     community = _community(attrs, idx)
     known = idx.compounds.get(community, idx.all_compounds) if community else idx.all_compounds
-    addr = parse_address(text, known_compounds=known)
-    if not addr.room and attrs.get("role") == "caller":
-        found = extract_address(text, known_compounds=known)
-        addr = found or addr
+    if attrs.get("addressIsFreeText"):
+        addr = extract_address(text, known_compounds=known) or Address()
+    else:
+        addr = parse_address(text, known_compounds=known)
+    key = compound_key(addr.compound)
+    if addr.compound and (addr.compound.endswith("社区") or key not in idx.compound_keys):
+        # A community named where the compound should be, or a name no compound here bears
+        # (an old developer's name): say nothing rather than contradict.
+        addr = replace(addr, compound=None)
     return addr
 
 
@@ -151,6 +165,8 @@ class Scorer:
         for phone in attrs.get("phones") or ():
             if phone.get("value"):
                 out.update(idx.by_phone.get(phone["value"], ()))
+            elif phone.get("kind") == "masked" and _full_mask(phone):
+                out.update(idx.by_phone_mask.get((phone["prefix"], phone["suffix"]), ()))
         name = attrs.get("name")
         if name and not out:
             namesakes = idx.by_name.get(name, ())
@@ -201,9 +217,12 @@ class Scorer:
         full = {p["value"] for p in phones if p.get("value")}
         if full & idx.household_phones.get(hid, set()):
             yield "phone", W_PHONE
-        elif any(p.get("kind") == "masked" and _partial_phone(idx.household_phones.get(hid, set()), p)
-                 for p in phones):
-            yield "phonePartial", W_PHONE_PARTIAL
+        else:
+            masked = [p for p in phones if p.get("kind") == "masked"
+                      and _partial_phone(idx.household_phones.get(hid, set()), p)]
+            if masked:
+                strong = any(_full_mask(p) for p in masked)
+                yield "phonePartial", W_PHONE_MASKED if strong else W_PHONE_PARTIAL
 
     def _address_evidence(self, hid: int, addr: Address) -> Iterable[tuple[str, float]]:
         known = self.idx.address.get(hid)
@@ -282,6 +301,10 @@ def _partial_id(full: str | None, ident: dict[str, Any]) -> bool:
     if not (prefix or suffix):
         return False
     return full.startswith(prefix) and full.endswith(suffix) and len(prefix) + len(suffix) >= 4
+
+
+def _full_mask(phone: dict[str, Any]) -> bool:
+    return len(phone.get("prefix") or "") == 3 and len(phone.get("suffix") or "") == 4
 
 
 def _partial_phone(full: set[str], masked: dict[str, Any]) -> bool:

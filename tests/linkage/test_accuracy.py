@@ -49,5 +49,5 @@ async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
     print(f"\nlinkage: {right}/{total} right ({recall:.3f}), precision {precision:.4f}, "
           f"missed {missed}, wrong {wrong}; per partner "
           + ", ".join(f"{p} {per_partner[p]}/{n}" for p, n in sorted(per_partner_total.items())))
-    assert recall >= 0.95
-    assert precision >= 0.98
+    assert recall >= 0.97  # the foundation issue asks 0.95
+    assert precision >= 0.995
