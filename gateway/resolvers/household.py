@@ -10,6 +10,7 @@ import asyncio
 
 import strawberry
 
+from gateway.adapters.base import Record
 from gateway.context import Context
 from gateway.db.store import HouseholdRow
 from gateway.linkage.orgs import branch_ordinal
@@ -106,7 +107,7 @@ async def source_records(info: Info, row: HouseholdRow) -> list[SourceRecord]:
     ]
 
 
-async def _responsibility(info: Info, records: list) -> list[Responsibility]:  # type: ignore[type-arg]
+async def _responsibility(info: Info, records: list[Record]) -> list[Responsibility]:
     ctx = info.context
     owners = await asyncio.gather(
         *(member_by_local_id(info, r.partner, r.data.get("memberLocalId")) for r in records)
@@ -119,32 +120,43 @@ async def _responsibility(info: Info, records: list) -> list[Responsibility]:  #
     ]
 
 
-async def household_responsibilities(info: Info, row: HouseholdRow) -> list[Responsibility]:
-    links = await info.context.loaders.links.load(row.id)
-    records = await records_for(info, links, ("responsibility",))
-    records = [r for r in records if r.data.get("level") == "MEMBER_HOUSEHOLD"]
-    return await _responsibility(info, records)
+_RANK = {"MEMBER_HOUSEHOLD": 0, "COMMITTEE_MEMBER_BUILDING": 1, "SECRETARY_COMPOUND": 2,
+         "COMMITTEE_BRANCH": 3}
 
 
-async def responsible_member(info: Info, row: HouseholdRow) -> PartyMember | None:
-    chain = await household_responsibilities(info, row)
-    return next((r.owner for r in chain if r.owner is not None), None)
+async def _chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
+    loaders = info.context.loaders
+    own, places, branches = await asyncio.gather(
+        loaders.links.load(row.id),
+        loaders.places.load((row.building_id, row.compound_id)),
+        loaders.branch_records.load(row.community_code),
+    )
+    # One fetch for every level's ledger rows, then one for all their owners.
+    records = await records_for(info, [*own, *places, *branches], ("responsibility",))
+    mine = [r for r in records if r.data.get("level") == "MEMBER_HOUSEHOLD"
+            and any(link.local_id == r.local_id for link in own)]
+    upper = [r for r in records if r.data.get("level") in {"COMMITTEE_MEMBER_BUILDING",
+                                                            "SECRETARY_COMPOUND"}]
+    top = [r for r in records if r.data.get("level") == "COMMITTEE_BRANCH"]
+    chain = await _responsibility(info, sorted(mine + upper + top,
+                                               key=lambda r: _RANK[r.data["level"]]))
+    branches_here = {branch_ordinal(c.owner.branch) for c in chain
+                     if c.level is E.ResponsibilityLevel.MEMBER_HOUSEHOLD and c.owner}
+    return [c for c in chain if c.level is not E.ResponsibilityLevel.COMMITTEE_BRANCH
+            or branch_ordinal(c.target) in branches_here - {None}]
 
 
 async def responsibility_chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
-    """党员包户 → 支委包楼 → 书记包院 → 党委包支部, as far as the ledger covers it."""
-    own = await household_responsibilities(info, row)
-    places = await info.context.loaders.places.load((row.building_id, row.compound_id))
-    place_records = await records_for(info, places, ("responsibility",))
-    rank = {"COMMITTEE_MEMBER_BUILDING": 1, "SECRETARY_COMPOUND": 2}
-    upper = await _responsibility(
-        info, sorted(place_records, key=lambda r: rank.get(r.data.get("level") or "", 9))
-    )
-    chain = own + upper
-    branches = {branch_ordinal(r.owner.branch) for r in own if r.owner}
-    if branches - {None}:
-        top_links = await info.context.loaders.branch_records.load(row.community_code)
-        top = await records_for(info, top_links, ("responsibility",))
-        top = [r for r in top if branch_ordinal(r.data.get("target")) in branches]
-        chain += await _responsibility(info, top)
-    return chain
+    """党员包户 → 支委包楼 → 书记包院 → 党委包支部, as far as the ledger covers it (computed
+    once per household and request: `responsibleMember` reads the same chain)."""
+    memo: dict[int, asyncio.Future[list[Responsibility]]] = info.context.extra.setdefault(
+        "chains", {})
+    if row.id not in memo:
+        memo[row.id] = asyncio.ensure_future(_chain(info, row))
+    return await memo[row.id]
+
+
+async def responsible_member(info: Info, row: HouseholdRow) -> PartyMember | None:
+    chain = await responsibility_chain(info, row)
+    return next((r.owner for r in chain if r.level is E.ResponsibilityLevel.MEMBER_HOUSEHOLD
+                 and r.owner is not None), None)
