@@ -41,6 +41,15 @@ def _install(extra: str) -> None:
     stamp.write_text(digest)
 
 
+def run_tests(python: str, args: list[str]) -> int:
+    """Run pytest; 'no tests collected' (exit 5) fails, so CI can never pass on nothing."""
+    code = subprocess.call([python, "-m", "pytest", *args], cwd=ROOT)
+    if code == 5:
+        print("[dev] pytest collected no tests: failing on purpose", file=sys.stderr)
+        return 1
+    return code
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "install"}:
         print(__doc__)
@@ -51,11 +60,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "gateway"), "demo", *rest])
     if command == "test":
         _install("dev")
-        code = subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
-        if code == 5:
-            print("[dev] pytest collected no tests: failing on purpose", file=sys.stderr)
-            return 1
-        return code
+        return run_tests(str(PY), rest)
     _install("dev")
     return 0
 
