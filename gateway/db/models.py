@@ -152,6 +152,9 @@ source_records = Table(
     # Responsibilities and visits point at a building or compound, not at a household.
     Index("ix_source_records_building", text("(attrs->>'building_id')")),
     Index("ix_source_records_compound", text("(attrs->>'compound_id')")),
+    # Branch-level responsibilities of one community (the top of the 包联 chain).
+    Index("ix_source_records_place_level", "entity", text("(attrs->>'community')"),
+          text("(attrs->>'targetLevel')")),
 )
 
 links = Table(

@@ -55,7 +55,9 @@ class RunningDistrict:
         return config
 
     def write_partners_toml(self, path: Path) -> None:
-        path.write_text(to_toml(self.partners_config()), encoding="utf-8")
+        """The configuration `Settings.partners` reads: one `[partners.<slug>]` table each."""
+        tables = {f"partners.{slug}": conf for slug, conf in self.partners_config().items()}
+        path.write_text(to_toml(tables), encoding="utf-8")
 
     def stop(self) -> None:
         """Stop every simulator (idempotent)."""
@@ -91,7 +93,7 @@ def to_toml(tables: dict[str, dict[str, Any]]) -> str:
     """One TOML table per key, with string, bool, int or float values."""
     out: list[str] = []
     for name, values in tables.items():
-        out.append(f"[{_toml_key(name)}]")
+        out.append(f"[{'.'.join(_toml_key(part) for part in name.split('.'))}]")
         for key, value in values.items():
             if isinstance(value, bool):
                 text = "true" if value else "false"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 
 from gateway.schema.community import Building, Community
 from gateway.schema.extensions import SourcesExtension
@@ -18,17 +20,20 @@ from gateway.schema.party import PartyMember
 from gateway.schema.query import Query
 from gateway.schema.records import Dispute, Resident
 
+# Built once: the validation cache keys on the rule classes, and QueryDepthLimiter or
+# MaxAliasesLimiter made per request would mint new classes each time (the cache never hit).
+_LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(10, None), alias_limit(30)]
+
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[Household, Community, Building, Resident, PartyMember, Dispute],
         extensions=[
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=10),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
+            lambda: ParserCache(maxsize=1000),
+            lambda: AddValidationRules(_LIMIT_RULES),
+            lambda: ValidationCache(maxsize=1000),
             SourcesExtension,
         ],
     )

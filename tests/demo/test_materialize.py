@@ -104,8 +104,11 @@ async def test_district_runs_and_stops(district_folder, admin_uri, tmp_path):
 
 def _check_config(district: RunningDistrict, path: Path) -> None:
     district.write_partners_toml(path)
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
+    config = tomllib.loads(path.read_text(encoding="utf-8"))["partners"]
     assert config == district.partners_config()
+    from gateway.settings import Settings
+
+    assert Settings(partners_file=path).partners == config  # what `gateway serve` reads
     assert config["rc"] == {"kind": "sql", "dsn": district.dsns["rc"]}
     assert config["hall"] == {"kind": "rest", "base_url": district.urls["hall"]}
     assert config["massorg"] == {"kind": "files", "folder": str(district.folder / "massorg")}

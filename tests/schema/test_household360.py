@@ -128,3 +128,14 @@ async def test_node_resolves_every_kind(gql: Any, synced: Any, store_uri: str) -
         assert got["data"]["node"] == {"id": node_id}, (node_id, got)
     bad = await gql("query { node(id: \"Spaceship:1\") { id } }")
     assert bad["errors"][0]["extensions"]["code"] == "MALFORMED_ID"
+
+
+async def test_depth_and_alias_limits_refuse_hostile_queries(gql: Any, synced: Any) -> None:
+    deep = "{ households { edges { node { building { community { households { edges { node {" \
+           " building { community { households { edges { node { id } } } } } } } } } } } } } }"
+    result = await gql(deep)
+    assert "data" not in result or result["data"] is None
+    assert "maximum operation depth" in result["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: communities {{ name }}" for i in range(31)) + " }"
+    result = await gql(aliases)
+    assert "31 aliases found" in result["errors"][0]["message"]

@@ -1,0 +1,246 @@
+"""What any benchmark against a running district needs: the district prepared with a timer on
+each step, `gateway serve` as a child process, CPU counters, latency percentiles, plain tables.
+
+Nothing here knows a particular query; `household360.py` composes these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from rich.console import Console
+
+from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.app import resolve_store_uri
+from gateway.db.embedded import start_embedded
+from gateway.db.migrate import upgrade_async
+from gateway.demo.district import RunningDistrict, start_district
+from gateway.demo.generator import generate, write_district
+from gateway.linkage.link import link_all
+from gateway.settings import Settings
+from gateway.sync import SyncReport, sync_all
+
+T = TypeVar("T")
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+console = Console(stderr=True, highlight=False)
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Percentiles of a set of latencies, in milliseconds."""
+
+    n: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+
+    @classmethod
+    def of(cls, values_ms: Sequence[float]) -> Latency:
+        mean = sum(values_ms) / len(values_ms) if values_ms else math.nan
+        return cls(len(values_ms), percentile(values_ms, 50), percentile(values_ms, 95),
+                   percentile(values_ms, 99), mean)
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    """A number for a table cell; '-' when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
+    """Plain-text columns: the first left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return indent + "  ".join(parts).rstrip()
+
+    rule = indent + "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _gateway_command() -> list[str]:
+    script = Path(sys.executable).with_name("gateway")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from gateway.cli import app; app()"]
+
+
+class GatewayProcess:
+    """`gateway serve` in a child process, so the load generator has an event loop of its own."""
+
+    def __init__(self, *, data_dir: Path, store_uri: str, partners_file: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, DATABASE_URL=store_uri, JUHELI_PARTNERS_FILE=str(partners_file))
+        cmd = [*_gateway_command(), "serve", "--data-dir", str(data_dir),
+               "--host", "127.0.0.1", "--port", str(self.port), "--no-ide"]
+        self._log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=subprocess.STDOUT, env=env)
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> dict[str, Any]:
+        """Poll /readyz until it answers 200; its body. Raises with the log tail otherwise."""
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as client:
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    response = await client.get("/readyz")
+                    if response.status_code == 200:
+                        return dict(response.json())
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        tail = self._log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"gateway not ready within {timeout_s:.0f} s "
+                           f"(exit code {self.proc.poll()}); log:\n{tail}")
+
+    def cpu_seconds(self) -> float | None:
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self) -> None:
+        """SIGTERM (uvicorn shuts down its lifespan), then SIGKILL after 10 s. Idempotent."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# --- the district ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    """How long preparing the district took, in seconds (generation 0 when reused)."""
+
+    generate_s: float = 0.0
+    generated: bool = False
+    partners_start_s: float = 0.0
+    materialized: bool = False
+    migrate_s: float = 0.0
+    sync_s: dict[str, float] = field(default_factory=dict)
+    link_s: float = 0.0
+    records: int = 0
+    links: dict[str, int] = field(default_factory=dict)
+    gateway_ready_s: float = 0.0
+
+
+async def timed(step: Awaitable[T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    out = await step
+    return out, time.perf_counter() - start
+
+
+async def start_partners(settings: Settings, households: int, seed: int,
+                         setup: Setup) -> RunningDistrict:
+    """ops.prepare_demo up to the running partners, with a timer on each step."""
+    folder = settings.data_dir / f"district-{households}-{seed}"
+    if not (folder / "district.json").exists():
+        console.print(f"generating a district of {households:,} households …")
+        step = asyncio.to_thread(lambda: write_district(generate(households, seed=seed), folder))
+        _, setup.generate_s = await timed(step)
+        setup.generated = True
+    admin = await asyncio.to_thread(start_embedded, settings.data_dir / "pg")
+    marker = folder / ".materialized"
+    setup.materialized = not marker.exists()
+    console.print("starting the partner systems …")
+    district, setup.partners_start_s = await timed(
+        start_district(folder, admin, materialize=setup.materialized))
+    marker.touch()
+    return district
+
+
+async def migrate_and_sync(settings: Settings, district: RunningDistrict, setup: Setup) -> str:
+    """The rest of ops.prepare_demo: migrate the store, sync, link; the store's URI."""
+    uri = await resolve_store_uri(settings)
+    _, setup.migrate_s = await timed(upgrade_async(uri))
+    await sync_and_link(uri, district.partners_config(), setup)
+    return uri
+
+
+async def sync_and_link(uri: str, partners: dict[str, Any], setup: Setup) -> None:
+    """The sync feed one partner at a time (resumes from stored cursors), then linkage."""
+    adapters = await build_adapters(partners, timeout_ms=30_000)
+    pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
+    try:
+        for slug, adapter in adapters.items():
+            report, setup.sync_s[slug] = await timed(sync_all(pool, {slug: adapter}, link=False))
+            _print_sync(slug, report, setup.sync_s[slug])
+            setup.records += sum(report.records.values())
+        console.print("linking records to persons and households …")
+        setup.links, setup.link_s = await timed(link_all(pool))
+    finally:
+        await pool.close()
+        await close_adapters(adapters)
+
+
+def _print_sync(slug: str, report: SyncReport, seconds: float) -> None:
+    n = sum(report.records.values())
+    console.print(f"  sync {slug}: {n:,} new or changed records in {seconds:.1f} s")
+    for where, message in report.errors.items():
+        console.print(f"  [yellow]{where}: {message}[/yellow]")
+
+
+def setup_text(setup: Setup, households: int) -> str:
+    gen = f"{setup.generate_s:.1f} s" if setup.generated else "reused"
+    part = f"{setup.partners_start_s:.1f} s" + (" (materialized)" if setup.materialized else "")
+    sync = sum(setup.sync_s.values())
+    per = ", ".join(f"{s} {v:.1f}" for s, v in setup.sync_s.items())
+    linked = sum(n for m, n in setup.links.items() if m != "unlinked")
+    return "\n".join([
+        f"setup ({households:,} households)",
+        f"  generate {gen} | partners start {part} | migrate {setup.migrate_s:.1f} s",
+        f"  sync {sync:.1f} s ({setup.records:,} new/changed records; {per}) | "
+        f"link {setup.link_s:.1f} s ({linked:,} linked, {setup.links.get('unlinked', 0):,} not)",
+        f"  gateway ready {setup.gateway_ready_s:.1f} s",
+    ])
