@@ -139,3 +139,28 @@ async def test_depth_and_alias_limits_refuse_hostile_queries(gql: Any, synced: A
     aliases = "{ " + " ".join(f"a{i}: communities {{ name }}" for i in range(31)) + " }"
     result = await gql(aliases)
     assert "31 aliases found" in result["errors"][0]["message"]
+
+
+async def test_find_households_by_address_id_number_and_phone(gql: Any, synced: Any,
+                                                              store_uri: str) -> None:
+    conn = await asyncpg.connect(store_uri)
+    try:
+        row = await conn.fetchrow(
+            """SELECT h.key, h.address_key, p.id_number, p.phones->>0 AS phone FROM households h
+               JOIN persons p ON p.household_id = h.id
+               WHERE p.id_number IS NOT NULL AND jsonb_array_length(p.phones) > 0
+                 AND split_part(h.address_key, '|', 3) <> '' ORDER BY h.key LIMIT 1""")
+    finally:
+        await conn.close()
+    compound, building, entrance, room = row["address_key"].split("|")
+    q = """query($a: String, $i: String, $p: String) {
+      findHouseholds(address: $a, idNumber: $i, phone: $p) { score matched household { id } } }"""
+    want = f"Household:{row['key']}"
+    for variables, reason in [({"a": f"{compound}{building}栋{entrance}-{room}"}, "address"),
+                              ({"i": row["id_number"].lower()}, "idNumber"),
+                              ({"p": row["phone"]}, "phone")]:
+        hits = (await gql(q, variables))["data"]["findHouseholds"]
+        assert hits[0]["household"]["id"] == want, (variables, hits[:3])
+        assert reason in hits[0]["matched"]
+    bad = await gql(q, {"i": "110105199913320000"})
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
