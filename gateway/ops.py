@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -162,6 +161,3 @@ async def run_demo(settings: Settings, *, households: int, seed: int, port: int,
     finally:
         district.stop()
 
-
-def data_dir_default() -> Path:
-    return Settings().data_dir

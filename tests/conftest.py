@@ -59,12 +59,17 @@ async def district(world_folder: Path, pg_admin: str) -> AsyncIterator[Any]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
-async def store_uri(pg_admin: str) -> str:
-    await ensure_database(pg_admin, f"{PREFIX}juheli")
-    uri = with_database(pg_admin, f"{PREFIX}juheli")
+async def migrated_store(pg_admin: str, name: str) -> str:
+    """A store database of this run (created if absent), migrated to head."""
+    await ensure_database(pg_admin, f"{PREFIX}{name}")
+    uri = with_database(pg_admin, f"{PREFIX}{name}")
     await upgrade_async(uri)
     return uri
+
+
+@pytest.fixture(scope="session")
+async def store_uri(pg_admin: str) -> str:
+    return await migrated_store(pg_admin, "juheli")
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from gateway.linkage.normalize import (
     parse_id,
     parse_name,
     parse_phones,
+    repair_candidates,
 )
 from gateway.linkage.places import compound_key
 
@@ -177,8 +178,6 @@ async def build_persons(conn: asyncpg.Connection) -> None:
         phones = [p.value for p in parse_phones(raw.get("lxdh")) if p.value]
         value = ident.value
         if value is None and ident.kind == "invalid":
-            from gateway.linkage.normalize import repair_candidates
-
             candidates = repair_candidates(raw.get("sfzh"))
             value = candidates[0] if len(candidates) == 1 else None
         rows.append((rec["local_id"], rec["household_id"], value, name.full, name.pinyin,

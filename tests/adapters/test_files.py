@@ -70,14 +70,9 @@ async def test_bad_rows_are_quarantined_with_file_line_and_reason(tmp_path: Path
 @pytest.fixture(scope="module")
 async def own_store(pg_admin: str) -> str:
     """A store of its own, so this test's drop never mixes with the district's."""
-    from gateway.db.embedded import with_database
-    from gateway.db.migrate import ensure_database, upgrade_async
-    from tests.conftest import PREFIX
+    from tests.conftest import migrated_store
 
-    await ensure_database(pg_admin, f"{PREFIX}files")
-    uri = with_database(pg_admin, f"{PREFIX}files")
-    await upgrade_async(uri)
-    return uri
+    return await migrated_store(pg_admin, "files")
 
 
 async def test_sync_keeps_good_rows_and_quarantines_bad_ones(tmp_path: Path, own_store: str) -> None:

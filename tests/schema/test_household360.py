@@ -13,18 +13,28 @@ BODIES = {"rc": "社区居委会", "hall": "为民服务大厅/代办站", "medi
           "hotline": "12345热线/信访", "party": "社区党委"}
 
 
-async def _household_with(store_uri: str, *, partners: int, entity: str | None = None) -> str:
+async def _row(store_uri: str, sql: str, *args: Any) -> Any:
     conn = await asyncpg.connect(store_uri)
     try:
-        key = await conn.fetchval(
+        return await conn.fetchrow(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def _value(store_uri: str, sql: str, *args: Any) -> Any:
+    row = await _row(store_uri, sql, *args)
+    return row[0] if row else None
+
+
+async def _household_with(store_uri: str, *, partners: int, entity: str | None = None) -> str:
+    key = await _value(
+        store_uri,
             """SELECT h.key FROM households h JOIN links l ON l.household_id = h.id
                JOIN source_records s ON s.id = l.source_record_id
                GROUP BY h.key HAVING count(DISTINCT s.partner) >= $1
                  AND ($2::text IS NULL OR bool_or(s.entity = $2))
                ORDER BY count(DISTINCT s.partner) DESC, h.key LIMIT 1""",
             partners, entity)
-    finally:
-        await conn.close()
     assert key, f"no household linked to {partners} partners"
     return str(key)
 
@@ -58,14 +68,11 @@ async def test_one_household_across_six_bodies(gql: Any, synced: Any, store_uri:
 
 
 async def test_responsible_member_and_chain(gql: Any, synced: Any, store_uri: str) -> None:
-    conn = await asyncpg.connect(store_uri)
-    try:
-        key = await conn.fetchval(
+    key = await _value(
+        store_uri,
             """SELECT h.key FROM households h JOIN links l ON l.household_id = h.id
                JOIN source_records s ON s.id = l.source_record_id
                WHERE s.entity = 'responsibility' ORDER BY h.key LIMIT 1""")
-    finally:
-        await conn.close()
     result = await gql(examples.HOUSEHOLD_360, {"id": f"Household:{key}"})
     hh = result["data"]["household"]
     assert hh["responsibleMember"] and hh["responsibleMember"]["name"]
@@ -78,9 +85,8 @@ async def test_responsible_member_and_chain(gql: Any, synced: Any, store_uri: st
 
 async def test_dispute_reported_to_hotline_is_listed_once(gql: Any, synced: Any,
                                                           store_uri: str) -> None:
-    conn = await asyncpg.connect(store_uri)
-    try:
-        key = await conn.fetchval(
+    key = await _value(
+        store_uri,
             """SELECT h.key FROM households h
                JOIN links ld ON ld.household_id = h.id
                JOIN source_records d ON d.id = ld.source_record_id AND d.entity = 'dispute'
@@ -88,8 +94,6 @@ async def test_dispute_reported_to_hotline_is_listed_once(gql: Any, synced: Any,
                JOIN source_records t ON t.id = lt.source_record_id AND t.entity = 'ticket'
                  AND t.local_id = d.raw->>'relatedTicketNo'
                ORDER BY h.key LIMIT 1""")
-    finally:
-        await conn.close()
     assert key, "the district has a dispute also reported as a 12345 work order"
     result = await gql(examples.HOUSEHOLD_360, {"id": f"Household:{key}"})
     disputes = result["data"]["household"]["disputes"]
@@ -143,15 +147,12 @@ async def test_depth_and_alias_limits_refuse_hostile_queries(gql: Any, synced: A
 
 async def test_find_households_by_address_id_number_and_phone(gql: Any, synced: Any,
                                                               store_uri: str) -> None:
-    conn = await asyncpg.connect(store_uri)
-    try:
-        row = await conn.fetchrow(
+    row = await _row(
+        store_uri,
             """SELECT h.key, h.address_key, p.id_number, p.phones->>0 AS phone FROM households h
                JOIN persons p ON p.household_id = h.id
                WHERE p.id_number IS NOT NULL AND jsonb_array_length(p.phones) > 0
                  AND split_part(h.address_key, '|', 3) <> '' ORDER BY h.key LIMIT 1""")
-    finally:
-        await conn.close()
     compound, building, entrance, room = row["address_key"].split("|")
     q = """query($a: String, $i: String, $p: String) {
       findHouseholds(address: $a, idNumber: $i, phone: $p) { score matched household { id } } }"""
