@@ -1,4 +1,4 @@
-"""`gateway` command line: demo, serve, migrate, sync, generate, export-schema."""
+"""`gateway` command line: demo, serve, migrate, sync, generate, export-schema, linkage."""
 
 from __future__ import annotations
 
@@ -77,13 +77,16 @@ def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the district into")],
     households: int = 3000,
     seed: int = 20261129,
+    noise: Annotated[
+        float, typer.Option(help="Multiply every noise rate (2 = twice as dirty)")
+    ] = 1.0,
 ) -> None:
     """Generate the simulated district's partner data and ground truth into a folder."""
     from gateway.demo.generator import generate as gen
     from gateway.demo.generator import write_district
 
     with console.status(f"generating {households} households"):
-        district = gen(households, seed=seed)
+        district = gen(households, seed=seed, noise=noise)
         write_district(district, out)
     console.print(f"[green]district written to {out}[/green]")
 
@@ -125,3 +128,57 @@ def link_report(data_dir: DataDir = None) -> None:
     from gateway.ops import link_counts
 
     print(json.dumps(asyncio.run(link_counts(_settings(data_dir))), ensure_ascii=False, indent=1))
+
+
+linkage = typer.Typer(help="Measure record linkage on interchange CSV files (docs/linkage.md)",
+                      no_args_is_help=True)
+app.add_typer(linkage, name="linkage")
+
+
+@linkage.command("evaluate")
+def linkage_evaluate(
+    records: Annotated[Path, typer.Option(help="Records file (interchange CSV)")],
+    truth: Annotated[Path, typer.Option(help="Truth file naming every record")],
+    anchor: Annotated[str, typer.Option(help="Source whose households anchor the rest")] = "rc",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here")]
+    = None,
+) -> None:
+    """Link the records as the gateway does; print pairwise and B-cubed scores against the truth."""
+    from gateway.errors import InterchangeInvalid
+    from gateway.linkage.evaluate import evaluate, report
+
+    try:
+        result = evaluate(records, truth, anchor=anchor, thresholds=Settings().link_thresholds)
+    except (InterchangeInvalid, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("\n".join(report(result)))
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.as_json(), indent=1), encoding="utf-8")
+
+
+@linkage.command("export")
+def linkage_export(
+    out: Annotated[Path, typer.Option(help="Folder to write records.csv and truth.csv into")],
+    data_dir: DataDir = None,
+    district: Annotated[Path | None, typer.Option(
+        help="Generated district folder holding truth.jsonl (default: the data dir's only one)"
+    )] = None,
+) -> None:
+    """Write the synced demo store's records and the district's truth as interchange files."""
+    from gateway.app import resolve_store_uri
+    from gateway.linkage.export import district_folders, export_store
+
+    settings = _settings(data_dir)
+    folders = [district] if district else district_folders(settings.data_dir)
+    if len(folders) != 1:
+        found = ", ".join(str(f) for f in folders) or "none"
+        typer.echo(f"error: name the district with --district (found: {found})", err=True)
+        raise typer.Exit(2)
+    done = asyncio.run(export_store(asyncio.run(resolve_store_uri(settings)),
+                                    folders[0] / "truth.jsonl", out))
+    if not done.records:
+        typer.echo("error: the store holds no records: run `gateway demo` first", err=True)
+        raise typer.Exit(1)
+    console.print(f"{done.records} records ({done.with_truth} with a known truth) written to "
+                  f"{done.records_path} and {done.truth_path}")

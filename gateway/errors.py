@@ -2,7 +2,11 @@
 
     GatewayError                      code
     ├── BadRequest                    BAD_REQUEST
-    │   └── MalformedId               MALFORMED_ID
+    │   ├── MalformedId               MALFORMED_ID
+    │   ├── NotFound                  NOT_FOUND           (an id in a mutation names nothing)
+    │   ├── LinkConflict              LINK_CONFLICT       (a review decision that cannot hold)
+    │   ├── OfficerRequired           OFFICER_REQUIRED    (a decision without X-Officer)
+    │   └── InterchangeInvalid        INTERCHANGE_INVALID (a linkage CSV we cannot read)
     ├── StoreNotReady                 STORE_NOT_MIGRATED
     └── AdapterError(partner)         PARTNER_ERROR
         ├── PartnerUnavailable        PARTNER_UNAVAILABLE   (refused, reset, 5xx)
@@ -33,6 +37,25 @@ class BadRequest(GatewayError):
 
 class MalformedId(BadRequest):
     code = "MALFORMED_ID"
+
+
+class NotFound(BadRequest):
+    code = "NOT_FOUND"
+
+
+class LinkConflict(BadRequest):
+    code = "LINK_CONFLICT"
+
+
+class OfficerRequired(BadRequest):
+    code = "OFFICER_REQUIRED"
+
+
+class InterchangeInvalid(BadRequest):
+    """A linkage interchange file (docs/linkage.md) that cannot be read; `extensions` names the
+    file and, where one is to blame, the line and column."""
+
+    code = "INTERCHANGE_INVALID"
 
 
 class StoreNotReady(GatewayError):

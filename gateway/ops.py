@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.app import create_app, resolve_store_uri
 from gateway.db.migrate import current_revision, head_revision, upgrade_async
-from gateway.linkage.link import link_all
+from gateway.linkage.link import link_pending
 from gateway.settings import Settings
 from gateway.sync import SyncReport, sync_all
 
@@ -45,7 +45,7 @@ async def run_sync(settings: Settings, console: Console | None = None,
     pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
     try:
         if console is None:
-            return await sync_all(pool, adapters)
+            return await sync_all(pool, adapters, thresholds=settings.link_thresholds)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False) as bar:
             tasks: dict[str, Any] = {}
@@ -58,9 +58,12 @@ async def run_sync(settings: Settings, console: Console | None = None,
 
             report = await sync_all(pool, adapters, progress, link=False)
         with console.status("linking records to persons and households"):
-            report.links = await link_all(pool)
-        linked = sum(n for method, n in report.links.items() if method != "unlinked")
-        console.print(f"linked {linked} records, {report.links.get('unlinked', 0)} left unlinked")
+            report.links = await link_pending(pool, settings.link_thresholds)
+        left = {"unlinked", "needs_review"}
+        linked = sum(n for method, n in report.links.items() if method not in left)
+        console.print(f"linked {linked} new or changed records, "
+                      f"{report.links.get('needs_review', 0)} proposed for review, "
+                      f"{report.links.get('unlinked', 0)} left unlinked")
         return report
     finally:
         await pool.close()

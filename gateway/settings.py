@@ -9,11 +9,13 @@ from __future__ import annotations
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.linkage.match import Thresholds
 
 
 def default_data_dir() -> Path:
@@ -42,6 +44,24 @@ class Settings(BaseSettings):
 
     pool_max: int = 10
     """Store connection pool size per process."""
+
+    link_accept: float = 4.5
+    """Linkage: a record links automatically at this score (summed match weights) or above."""
+
+    link_review: float = 2.0
+    """Linkage: from this score up to `link_accept` the link is proposed for human review."""
+
+    link_margin: float = 1.5
+    """Linkage: the best household must beat the runner-up by this much, or it goes to review."""
+
+    link_weights: Literal["learned", "hand"] = "learned"
+    """Linkage: match weights learned by EM on each batch run, or the hand-set ones."""
+
+    @property
+    def link_thresholds(self) -> Thresholds:
+        if not self.link_review <= self.link_accept:
+            raise ValueError("JUHELI_LINK_REVIEW must not exceed JUHELI_LINK_ACCEPT")
+        return Thresholds(self.link_accept, self.link_review, self.link_margin, self.link_weights)
 
     @cached_property
     def partners(self) -> dict[str, dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -113,6 +114,8 @@ households = Table(
     Column("floor", Integer),
     Column("room", Text),
     Column("address_key", Text),  # compound|building|entrance|room, for address linkage
+    # Set when people merged this household into another (the registry kept both numbers).
+    Column("merged_into", BigInteger, ForeignKey("households.id")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Index("ix_households_community_key", "community_code", "key"),
     Index("ix_households_address_key", "address_key"),
@@ -131,6 +134,8 @@ persons = Table(
     Column("gender", Text),
     Column("birth_date", Text),
     Column("phones", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # A person moved by a merge or split: the registry rebuild keeps their household.
+    Column("household_fixed", Boolean, nullable=False, server_default=text("false")),
     Index("ix_persons_id_number", "id_number"),
     Index("ix_persons_household", "household_id"),
 )
@@ -148,7 +153,10 @@ source_records = Table(
     Column("raw", JSONB, nullable=False),  # the partner's row as read (last snapshot)
     Column("read_at", DateTime(timezone=True), nullable=False),
     Column("partner_updated_at", Text),
+    # New, or its identifying attributes changed since linkage last decided it.
+    Column("link_pending", Boolean, nullable=False, server_default=text("true")),
     UniqueConstraint("partner", "entity", "local_id", "subject", name="uq_source_records_key"),
+    Index("ix_source_records_link_pending", "id", postgresql_where=text("link_pending")),
     # Responsibilities and visits point at a building or compound, not at a household.
     Index("ix_source_records_building", text("(attrs->>'building_id')")),
     Index("ix_source_records_compound", text("(attrs->>'compound_id')")),
@@ -170,12 +178,36 @@ links = Table(
     Column("household_id", BigInteger, ForeignKey("households.id")),
     Column("method", Text, nullable=False),  # anchor | id_number | address_name | address | phone
     Column("confidence", Float, nullable=False),
-    Column("status", Text, nullable=False),  # auto | confirmed | rejected | needs_review
+    # auto | needs_review | unlinked (kept with a reason) | confirmed | rejected (human)
+    Column("status", Text, nullable=False),
     Column("evidence", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("impact", Float),  # review queue order: what a wrong link here would cost
     Column("decided_by", Text),
+    Column("decided_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Index("ix_links_household", "household_id"),
     Index("ix_links_person", "person_id"),
+    Index("ix_links_review", text("impact DESC"), "source_record_id",
+          postgresql_where=text("status = 'needs_review'")),
+)
+
+link_decisions = Table(
+    "link_decisions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Column("officer", Text, nullable=False),
+    Column("action", Text, nullable=False),  # confirm | reject | merge | split
+    Column("target", JSONB, nullable=False),
+    Column("note", Text),
+)
+
+link_models = Table(
+    "link_models",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Column("model", JSONB, nullable=False),  # weights.Model.as_json(): levels with m, u, weight
 )
 
 quarantine = Table(

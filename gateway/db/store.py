@@ -46,27 +46,35 @@ class LinkRow:
     status: str
     read_at: datetime
     attrs: dict[str, Any]
+    evidence: dict[str, Any] | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
 
-_HOUSEHOLD_SQL = """
+_HOUSEHOLD_SELECT = """
 SELECT h.id, h.key, h.community_code, c.name AS community_name, h.compound_id,
        cp.name AS compound, h.building_id, b.number AS building, e.number AS entrance,
-       h.floor, h.room
+       h.floor, h.room, {asked} AS asked
 FROM households h
 JOIN communities c ON c.code = h.community_code
 LEFT JOIN compounds cp ON cp.id = h.compound_id
 LEFT JOIN buildings b ON b.id = h.building_id
 LEFT JOIN entrances e ON e.id = h.entrance_id
 """
+_HOUSEHOLD_SQL = _HOUSEHOLD_SELECT.format(asked="h.key")
 
 
 def _household(row: asyncpg.Record) -> HouseholdRow:
-    return HouseholdRow(**dict(row))
+    data = dict(row)
+    data.pop("asked", None)
+    return HouseholdRow(**data)
 
 
 def _link(row: asyncpg.Record) -> LinkRow:
     data = dict(row)
-    data["attrs"] = orjson.loads(data["attrs"]) if isinstance(data["attrs"], str) else data["attrs"]
+    for name in ("attrs", "evidence"):
+        if isinstance(data.get(name), str):
+            data[name] = orjson.loads(data[name])
     return LinkRow(**data)
 
 
@@ -94,8 +102,14 @@ class Store:
             return list(await conn.fetch(sql, *args))
 
     async def households_by_key(self, keys: Sequence[str]) -> dict[str, HouseholdRow]:
-        rows = await self.fetch(_HOUSEHOLD_SQL + " WHERE h.key = ANY($1::text[])", list(keys))
-        return {r["key"]: _household(r) for r in rows}
+        """Households by 户编号; a household merged into another answers with the survivor."""
+        rows = await self.fetch(
+            _HOUSEHOLD_SELECT.format(asked="asked.key").replace(
+                "FROM households h",
+                "FROM households asked JOIN households h ON h.id = "
+                "coalesce(asked.merged_into, asked.id)")
+            + " WHERE asked.key = ANY($1::text[])", list(keys))
+        return {r["asked"]: _household(r) for r in rows}
 
     async def households_by_id(self, ids: Sequence[int]) -> dict[int, HouseholdRow]:
         rows = await self.fetch(_HOUSEHOLD_SQL + " WHERE h.id = ANY($1::bigint[])", list(ids))
@@ -107,6 +121,7 @@ class Store:
         rows = await self.fetch(
             _HOUSEHOLD_SQL
             + " WHERE ($1::text IS NULL OR h.community_code = $1) AND h.key > $2"
+            " AND h.merged_into IS NULL"
             " ORDER BY h.key LIMIT $3",
             community, after or "", limit,
         )
@@ -114,7 +129,8 @@ class Store:
 
     async def count_households(self, community: str | None) -> int:
         rows = await self.fetch(
-            "SELECT count(*) AS n FROM households WHERE $1::text IS NULL OR community_code = $1",
+            "SELECT count(*) AS n FROM households "
+            "WHERE ($1::text IS NULL OR community_code = $1) AND merged_into IS NULL",
             community,
         )
         return int(rows[0]["n"])
@@ -122,9 +138,10 @@ class Store:
     async def links_for_households(self, ids: Sequence[int]) -> dict[int, list[LinkRow]]:
         rows = await self.fetch(
             """SELECT l.household_id, l.person_id, s.partner, s.entity, s.local_id, s.subject,
-                      l.method, l.confidence, l.status, s.read_at, s.attrs
+                      l.method, l.confidence, l.status, s.read_at, s.attrs, l.evidence,
+                      l.decided_by, l.decided_at
                FROM links l JOIN source_records s ON s.id = l.source_record_id
-               WHERE l.household_id = ANY($1::bigint[]) AND l.status <> 'rejected'
+               WHERE l.household_id = ANY($1::bigint[]) AND l.status IN ('auto', 'confirmed')
                ORDER BY s.partner, s.entity, s.local_id, s.subject""",
             list(ids),
         )
@@ -163,7 +180,8 @@ class Store:
     async def communities(self, codes: Sequence[str] | None = None) -> list[asyncpg.Record]:
         return await self.fetch(
             """SELECT c.code, c.name, c.street_code, s.name AS street_name,
-                      (SELECT count(*) FROM households h WHERE h.community_code = c.code) AS households
+                      (SELECT count(*) FROM households h
+                       WHERE h.community_code = c.code AND h.merged_into IS NULL) AS households
                FROM communities c JOIN streets s ON s.code = c.street_code
                WHERE $1::text[] IS NULL OR c.code = ANY($1::text[]) ORDER BY c.code""",
             list(codes) if codes is not None else None,
@@ -173,7 +191,8 @@ class Store:
         rows = await self.fetch(
             """SELECT DISTINCT l.household_id, s.attrs->'raw'->>'address' AS raw
                FROM links l JOIN source_records s ON s.id = l.source_record_id
-               WHERE l.household_id = ANY($1::bigint[]) AND s.attrs->'raw'->>'address' IS NOT NULL
+               WHERE l.household_id = ANY($1::bigint[]) AND l.status IN ('auto', 'confirmed')
+                 AND s.attrs->'raw'->>'address' IS NOT NULL
                  AND NOT coalesce((s.attrs->>'addressIsFreeText')::boolean, false)""",
             list(ids),
         )

@@ -85,7 +85,7 @@ class Hotline:
             name, gender, age, phone = caller
         sqr = Z.honorific(rng, name, gender, age)
         kind = "投诉" if topic[0].endswith("邻里纠纷") else pick(rng, _KINDS)
-        if rng.random() < 0.06:  # only the compound, no room
+        if rng.random() < Z.rate(0.06):  # only the compound, no room
             where = place.community + place.compound.name + "小区内"
         else:
             where = place.community + Z.address_cell(rng, place, compound=0.9, prefix=0.0)

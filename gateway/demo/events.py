@@ -170,7 +170,7 @@ class Hall:
                     "zjhm": code + uscc.calc_check_digit(code), "lxdh": None}
         agent = self.cast.agent_of(rng, person)
         id_number = person.id_number
-        if agent and rng.random() < 0.03:  # the agent's ID typed instead of the applicant's
+        if agent and rng.random() < Z.rate(0.03):  # the agent's ID typed instead of the applicant's
             id_number = agent.id_number
         phone = phone_of(rng, person)
         if agent and person.age >= 70 and rng.random() < 0.4:  # the child who came along

@@ -10,7 +10,9 @@ its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, noise from `
     <folder>/district.json                    manifest with counts
 
 Same seed, same bytes: every draw comes from `random.Random` streams seeded from `seed`, and no
-wall-clock time is read. Run `python -m gateway.demo.generator --households N --out DIR`.
+wall-clock time is read. `noise` scales every noise rate (noise.py's `noise_scale`); the same seed
+at another noise level is the same world written more or less carelessly.
+Run `python -m gateway.demo.generator --households N --out DIR [--noise 2]`.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from gateway.demo.appeals import Hotline, Mediation
 from gateway.demo.events import Cast, Hall, Out
 from gateway.demo.files import read_jsonl, write_jsonl, write_massorg_month
 from gateway.demo.groups import all_groups
+from gateway.demo.noise import noise_scale
 from gateway.demo.registry import registries
-from gateway.demo.world import build_world
+from gateway.demo.world import World, build_world
 
 __all__ = ["District", "generate", "load_rows", "main", "write_district"]
 
@@ -50,6 +53,7 @@ class District:
     # Not in the repr: a failing assertion would print a million rows.
     rows: dict[str, dict[str, list[dict[str, Any]]]] = field(repr=False)
     truth: list[dict[str, Any]] = field(repr=False)
+    noise: float = 1.0
 
     @property
     def communities(self) -> int:
@@ -59,9 +63,18 @@ class District:
         return {p: {t: len(rows) for t, rows in tables.items()} for p, tables in self.rows.items()}
 
 
-def generate(households: int = 3000, *, seed: int = 20261129, communities: int = 3) -> District:
-    """The district of `households` households in `communities` communities, fixed by `seed`."""
+def generate(households: int = 3000, *, seed: int = 20261129, communities: int = 3,
+             noise: float = 1.0) -> District:
+    """The district of `households` households in `communities` communities, fixed by `seed`,
+    with every noise rate times `noise` (capped at 1)."""
     world = build_world(households, seed=seed, communities=communities)
+    with noise_scale(noise):
+        out = _write_down(world, households, seed)
+    return District(households, seed, out.rows, out.truth, noise)
+
+
+def _write_down(world: World, households: int, seed: int) -> Out:
+    """Every partner's rows about `world`, in a fixed order of random streams."""
     out = Out()
     for partner, tables in (("rc", ("community", "hu", "ren", "huiyi")),
                             ("party", ("zuzhi", "dangyuan", "baolian", "zoufang")),
@@ -82,7 +95,7 @@ def generate(households: int = 3000, *, seed: int = 20261129, communities: int =
     hotline.petitions(n["petitions"])
     Mediation(out, random.Random(f"{seed}:mediation"), cast, hotline).disputes(n["disputes"])
     all_groups(out, random.Random(f"{seed}:massorg"), cast, households)
-    return District(households, seed, out.rows, out.truth)
+    return out
 
 
 def generated_at(seed: int) -> datetime:
@@ -107,6 +120,8 @@ def write_district(district: District, folder: Path) -> None:
                 "communities": district.communities,
                 "generated_at": created.isoformat(timespec="seconds"),
                 "counts": district.counts()}
+    if district.noise != 1.0:  # only when set: the default manifest keeps its bytes
+        manifest["noise"] = district.noise
     (folder / "district.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
 
 
@@ -120,11 +135,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--households", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--communities", type=int, default=3)
+    parser.add_argument("--noise", type=float, default=1.0, help="noise rate multiplier")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    print(f"generating {args.households} households (seed {args.seed}) …", flush=True)
-    district = generate(args.households, seed=args.seed, communities=args.communities)
+    print(f"generating {args.households} households (seed {args.seed}, noise {args.noise}) …",
+          flush=True)
+    district = generate(args.households, seed=args.seed, communities=args.communities,
+                        noise=args.noise)
     rows = sum(sum(c.values()) for c in district.counts().values())
     print(f"  {rows} rows in {time.perf_counter() - start:.1f} s", flush=True)
     write_district(district, args.out)

@@ -96,7 +96,7 @@ def pairings(out: Out, rng: random.Random, cast: Cast, n: int) -> None:
 
 def _partial_address(rng: random.Random, p: Person) -> str:
     a = p.household.address
-    if rng.random() < 0.2:  # victims often give only compound and building
+    if rng.random() < Z.rate(0.2):  # victims often give only compound and building
         return f"{a.compound.name}{a.building}号楼"
     return Z.address_cell(rng, a, compound=0.75)
 

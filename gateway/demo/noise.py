@@ -5,11 +5,19 @@ partner would have typed it, following the noise families of DOMAIN.md §4 (ID t
 masks, phone formats, homophone names, one room written a dozen ways, every date format).
 Rates are keyword arguments so each partner sets its own; defaults are the suggested rates.
 They are kept low enough that most records keep at least one usable key.
+
+`noise_scale(k)` multiplies every noise rate by `k` (at most 1) for the cells written inside it,
+so one district can be made twice as dirty without touching a partner's own rates. Each cell
+function passes its rates through `rate()` (or `keep()` for the share written cleanly); at
+k = 1 both return the rate unchanged, so the default district stays the same bytes.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from gateway.demo.names import HOMOPHONES
@@ -21,6 +29,34 @@ _CN_DIGITS = "〇一二三四五六七八九"
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _DOUBLE_SURNAMES = ("欧阳", "司马")
 TAILS = ("（东边那户）", "楼下超市旁", "，电话联系", "（西户）", "（近电梯）")
+_SCALE: ContextVar[float] = ContextVar("noise_scale", default=1.0)
+
+
+# --- the noise scale ---------------------------------------------------------------------------
+
+
+@contextmanager
+def noise_scale(factor: float) -> Iterator[None]:
+    """Every noise rate times `factor` for the cells written inside the block."""
+    if factor < 0:
+        raise ValueError(f"noise scale must be >= 0, got {factor}")
+    token = _SCALE.set(factor)
+    try:
+        yield
+    finally:
+        _SCALE.reset(token)
+
+
+def rate(p: float) -> float:
+    """The probability `p` of a kind of noise, times the current scale, at most 1."""
+    k = _SCALE.get()
+    return p if k == 1.0 else min(1.0, p * k)
+
+
+def keep(p: float) -> float:
+    """The probability `p` of a clean form, whose complement is the noise that scales."""
+    k = _SCALE.get()
+    return p if k == 1.0 else max(0.0, 1.0 - (1.0 - p) * k)
 
 
 # --- identity numbers --------------------------------------------------------------------------
@@ -69,6 +105,7 @@ def id_mask(rng: random.Random, value: str) -> str:
 
 def id_cell(rng: random.Random, value: str, *, typo: float = 0.015, fmt: float = 0.03,
             legacy: float = 0.0, mask: float = 0.0, missing: float = 0.05) -> str | None:
+    typo, fmt, legacy, mask, missing = map(rate, (typo, fmt, legacy, mask, missing))
     r = rng.random()
     if r < missing:
         return rng.choice(PLACEHOLDERS)
@@ -109,6 +146,7 @@ def phone_cell(rng: random.Random, value: str | None, *, fmt: float = 0.12,
                missing: float = 0.03, second: str | None = None,
                two: float = 0.02) -> str | None:
     """A phone cell; `second` (another number of the household) sometimes shares the cell."""
+    fmt, missing, two = rate(fmt), rate(missing), rate(two)
     if value is None or rng.random() < missing:
         return rng.choice((None, "", "无")) if value is None or rng.random() < 0.5 else None
     if second and second != value and rng.random() < two:
@@ -134,6 +172,7 @@ def homophone(rng: random.Random, name: str) -> str:
 
 def name_cell(rng: random.Random, name: str, *, homophones: float = 0.015,
               spaces: float = 0.02) -> str:
+    homophones, spaces = rate(homophones), rate(spaces)
     r = rng.random()
     if r < homophones:
         return homophone(rng, name)
@@ -229,6 +268,7 @@ def address_cell(rng: random.Random, a: Address, *, compound: float = 0.85,
                  variant: float = 0.1, prefix: float = 0.1, tail: float = 0.03,
                  style: str | None = None) -> str:
     """A whole address: optional street/community prefix, compound (maybe varied), room."""
+    compound, variant, prefix, tail = keep(compound), rate(variant), rate(prefix), rate(tail)
     r = rng.random()
     if r < variant:
         head = compound_variant(rng, a)
@@ -270,7 +310,7 @@ def date_text(d: date, style: str) -> str:
 
 def date_cell(rng: random.Random, d: date, *, main: str = "iso", other: float = 0.15) -> str:
     """A date in the partner's usual style, or sometimes any other style."""
-    if rng.random() >= other:
+    if rng.random() >= rate(other):
         return date_text(d, main)
     return date_text(d, rng.choice(DATE_STYLES))
 
@@ -288,7 +328,7 @@ def month_cell(rng: random.Random, d: date) -> str:
 
 
 def gender_cell(rng: random.Random, gender: str, *, codes: float = 0.08) -> str:
-    if rng.random() >= codes:
+    if rng.random() >= rate(codes):
         return "男" if gender == "M" else "女"
     return rng.choice((gender, "1" if gender == "M" else "2"))
 

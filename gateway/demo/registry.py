@@ -36,7 +36,7 @@ def _structured(rng: random.Random, a: Address) -> Row:
         return {"xiaoqu": None, "loudong": None, "danyuan": None, "fanghao": None,
                 "zhuzhi": Z.address_cell(rng, a, compound=0.9, tail=0.0)}
     b, e, r = a.building, a.entrance, a.room
-    return {"xiaoqu": a.compound.name if rng.random() < 0.9 else Z.compound_variant(rng, a),
+    return {"xiaoqu": a.compound.name if rng.random() < Z.keep(0.9) else Z.compound_variant(rng, a),
             "loudong": rng.choices((str(b), f"{b}号楼", f"{b}栋", f"{b}#"), (60, 25, 10, 5))[0],
             "danyuan": str(e) if rng.random() < 0.7 else f"{e}单元",
             "fanghao": rng.choices((str(r), f"{r:04d}", f"{r}室"), (80, 10, 10))[0],
@@ -70,12 +70,12 @@ def residents(out: Out, rng: random.Random, world: World) -> None:
         rybh = f"R{i:08d}"
         hh = p.household
         id_number = p.id_number
-        if p.relation in ("子", "女") and p.age < 16 and rng.random() < 0.005:
+        if p.relation in ("子", "女") and p.age < 16 and rng.random() < Z.rate(0.005):
             id_number = hh.head.id_number  # child registered with the parent's number
         birth = p.birth
-        if rng.random() < 0.01:  # birth date typed wrong, contradicting the ID
+        if rng.random() < Z.rate(0.01):  # birth date typed wrong, contradicting the ID
             birth = birth + timedelta(days=rng.choice((-31, -1, 1, 30, 365)))
-        gender = p.gender if rng.random() >= 0.005 else ("F" if p.gender == "M" else "M")
+        gender = p.gender if rng.random() >= Z.rate(0.005) else ("F" if p.gender == "M" else "M")
         registered = max(hh.registered, p.birth)
         row = {"rybh": rybh, "hubh": hh.hubh, "xm": Z.name_cell(rng, p.name),
                "xb": Z.gender_cell(rng, gender),

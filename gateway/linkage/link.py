@@ -1,5 +1,10 @@
 """Run linkage over the store: registry anchors first, then every other record scored.
 
+Two entry points. `link_all` re-decides every record (the batch run). `link_pending` decides
+only what a sync inserted or changed (`source_records.link_pending`), against indexes kept warm
+in the process since the last run; a change in the registry itself rebuilds the anchors and
+relinks the records that pointed at what changed.
+
 Human decisions (`confirmed`, `rejected`) are never touched by an automatic run. Scoring runs in
 a worker thread so a sync on a serving process does not stall its event loop.
 """
@@ -7,17 +12,23 @@ a worker thread so a sync on a serving process does not stall its event loop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import orjson
 
-from gateway.linkage.match import Decision, Indexes, Person, Scorer
-from gateway.linkage.normalize import parse_date, parse_phones
+from gateway.linkage.match import DEFAULT_THRESHOLDS, Decision, Indexes, Person, Scorer, Thresholds
+from gateway.linkage.normalize import parse_date, parse_gender, parse_phones
 from gateway.linkage.places import compound_key
 from gateway.linkage.registry import REGISTRY, build_geography, build_households, build_persons
+from gateway.linkage.weights import Model, estimate
 
 _HUMAN = ("confirmed", "rejected")
+# What a wrong link costs, by entity: a dispute or an appeal on the wrong family's page is worse
+# than a wrong service record. The review queue shows the highest impact first.
+IMPACT = {"dispute": 3.0, "ticket": 3.0, "petition": 3.0, "care_card": 2.0, "hardship": 2.0}
 
 
 def _json(value: Any) -> Any:
@@ -41,7 +52,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
         "s.raw->>'dh' AS phone FROM households h "
         "LEFT JOIN compounds cp ON cp.id = h.compound_id "
         "LEFT JOIN source_records s ON s.partner = $1 AND s.entity = 'household' "
-        "AND s.local_id = h.key AND s.subject = 0",
+        "AND s.local_id = h.key AND s.subject = 0 WHERE h.merged_into IS NULL",
         REGISTRY,
     )
     for h in households:
@@ -55,10 +66,12 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
             if parsed.value:
                 idx.add_phone(parsed.value, h["id"])
     for p in await conn.fetch(
-        "SELECT id, household_id, id_number, name, name_pinyin, phones, birth_date FROM persons"
+        "SELECT id, household_id, id_number, name, name_pinyin, phones, birth_date, gender "
+        "FROM persons"
     ):
         person = Person(p["id"], p["household_id"], p["id_number"], p["name"], p["name_pinyin"],
-                        list(_json(p["phones"])), parse_date(p["birth_date"]))
+                        list(_json(p["phones"])), parse_date(p["birth_date"]),
+                        parse_gender(p["gender"]) or None)
         if person.id_number:
             idx.by_id_number[person.id_number].append(person)
         if person.name:
@@ -70,50 +83,164 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
     return idx
 
 
-async def link_all(pool: asyncpg.Pool) -> dict[str, int]:
-    """Anchor the registry, then link every other source record; returns counts by method."""
+@dataclass(slots=True)
+class _Warm:
+    """Indexes of one store kept between runs, valid while the registry has not changed."""
+
+    idx: Indexes
+    thresholds: Thresholds
+    stamp: str
+
+
+_warm: dict[str, _Warm] = {}
+
+
+async def _store_key(conn: asyncpg.Connection) -> tuple[str, str]:
+    """Which store this is, and a stamp of its registry state: a warm index is used only while
+    no process has rebuilt the registry, merged, split or decided since it was loaded."""
+    row = await conn.fetchrow(
+        """SELECT concat(inet_server_addr(), ':', inet_server_port(), '/', current_database()) AS k,
+                  concat((SELECT max(updated_at) FROM links WHERE method = 'anchor'), '/',
+                         (SELECT count(*) FROM households), '/',
+                         (SELECT count(*) FROM link_decisions)) AS stamp""")
+    return (row["k"], row["stamp"]) if row else ("", "")
+
+
+def forget_indexes() -> None:
+    """Drop every warm index (tests and benches measure the cold path with this)."""
+    _warm.clear()
+
+
+async def link_all(pool: asyncpg.Pool, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, int]:
+    """Anchor the registry, then decide every other source record; returns counts by method."""
     async with pool.acquire() as conn:
-        async with conn.transaction():
-            await build_geography(conn)
-            await build_households(conn)
-            await build_persons(conn)
+        await _build_registry(conn)
+        await conn.execute("UPDATE source_records SET link_pending = false "
+                           "WHERE link_pending AND partner = $1", REGISTRY)
         idx = await load_indexes(conn)
-        records = await conn.fetch(
-            "SELECT s.id, s.attrs FROM source_records s LEFT JOIN links l "
-            "ON l.source_record_id = s.id WHERE s.partner <> $1 "
-            "AND (l.status IS NULL OR l.status <> ALL($2::text[]))",
-            REGISTRY, list(_HUMAN),
-        )
-        decisions = await asyncio.to_thread(_decide_all, idx, records)
+        records = await _records(conn, None)
+        decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
+                                            thresholds)
         async with conn.transaction():
-            await _write(conn, decisions)
-    counts: dict[str, int] = {}
-    for _, decision in decisions:
-        method = decision.method if decision else "unlinked"
-        counts[method] = counts.get(method, 0) + 1
-    return counts
+            await _write(conn, records, decisions)
+            if idx.model is not None:
+                await conn.execute(
+                    "INSERT INTO link_models (model) VALUES ($1::jsonb)",
+                    orjson.dumps(idx.model.as_json()).decode())
+        key, stamp = await _store_key(conn)
+        _warm[key] = _Warm(idx, thresholds, stamp)
+    return _counts(decisions)
 
 
-def _decide_all(
-    idx: Indexes, records: list[asyncpg.Record]
-) -> list[tuple[int, Decision | None]]:
-    """Two passes: the second knows what the first linked — ID numbers and phones the registry
-    lacked, learned from records linked to a person, and where each affinity group lives."""
-    scorer = Scorer(idx)
-    attrs = [_json(r["attrs"]) for r in records]
-    first = [scorer.decide(a) for a in attrs]
+async def link_changed(
+    pool: asyncpg.Pool, source_record_ids: Sequence[int],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> dict[str, int]:
+    """Decide only these records (not the registry's own), against the warm indexes."""
+    async with pool.acquire() as conn:
+        idx = await _indexes(conn, thresholds)
+        records = await _records(conn, list(source_record_ids))
+        decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
+                                            thresholds, learn=False)
+        async with conn.transaction():
+            await _write(conn, records, decisions)
+    return _counts(decisions)
+
+
+async def link_pending(
+    pool: asyncpg.Pool, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[str, int]:
+    """Link what changed since the last run. A changed registry record rebuilds the anchors
+    and relinks every record linked to a household or person it touched."""
+    async with pool.acquire() as conn:
+        registry = await conn.fetch(
+            "SELECT id, entity, local_id FROM source_records WHERE link_pending AND partner = $1",
+            REGISTRY,
+        )
+        pending = [r["id"] for r in await conn.fetch(
+            "SELECT id FROM source_records WHERE link_pending AND partner <> $1", REGISTRY)]
+        if not registry and not pending:
+            return {}
+        total = await conn.fetchval(
+            "SELECT count(*) FROM source_records WHERE partner <> $1", REGISTRY)
+        if len(pending) * 4 > total:  # most of the store changed (a first sync): batch run
+            return await link_all(pool, thresholds)
+        if registry:
+            await _build_registry(conn)
+            touched = await conn.fetch(
+                """SELECT l.source_record_id FROM links l
+                   WHERE l.household_id IN (SELECT id FROM households WHERE key = ANY($1::text[]))
+                      OR l.person_id IN (SELECT id FROM persons WHERE key = ANY($2::text[]))""",
+                [r["local_id"] for r in registry if r["entity"] == "household"],
+                [r["local_id"] for r in registry if r["entity"] == "resident"],
+            )
+            pending = sorted({*pending, *(r["source_record_id"] for r in touched)})
+            await conn.execute("UPDATE source_records SET link_pending = false "
+                               "WHERE id = ANY($1::bigint[])", [r["id"] for r in registry])
+    return await link_changed(pool, pending, thresholds) if pending else {}
+
+
+async def _indexes(conn: asyncpg.Connection, thresholds: Thresholds) -> Indexes:
+    key, stamp = await _store_key(conn)
+    warm = _warm.get(key)
+    if warm is None or warm.stamp != stamp:
+        idx = await load_indexes(conn)
+        saved = await conn.fetchval("SELECT model FROM link_models ORDER BY id DESC LIMIT 1")
+        idx.model = Model.from_json(_json(saved)) if saved else None
+        warm = _warm[key] = _Warm(idx, thresholds, stamp)
+    return warm.idx
+
+
+async def _build_registry(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        await build_geography(conn)
+        await build_households(conn)
+        await build_persons(conn)
+
+
+async def _records(conn: asyncpg.Connection, ids: list[int] | None) -> list[dict[str, Any]]:
+    """Records to decide (human decisions left out), with what `_write` needs to clear them."""
+    rows = await conn.fetch(
+        """SELECT s.id, s.entity, s.attrs, md5(s.raw::text) AS raw_hash FROM source_records s
+           LEFT JOIN links l ON l.source_record_id = s.id
+           WHERE s.partner <> $1 AND ($2::bigint[] IS NULL OR s.id = ANY($2::bigint[]))
+             AND (l.status IS NULL OR l.status <> ALL($3::text[]))""",
+        REGISTRY, ids, list(_HUMAN),
+    )
+    return [{"id": r["id"], "entity": r["entity"], "attrs": _json(r["attrs"]),
+             "raw_hash": r["raw_hash"]} for r in rows]
+
+
+def decide_all(
+    idx: Indexes, attrs: list[dict[str, Any]], thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *, learn: bool = True,
+) -> list[Decision]:
+    """Decide every record's link (one per entry of `attrs`, as `subject_attrs` builds them).
+
+    With `learn` (the batch run), the match weights are first learned from these records'
+    candidate pairs by EM (`weights.py`) and kept in `idx.model`; without (an incremental run),
+    the weights `idx.model` already holds are used. Then two passes: the second knows what the
+    first linked — ID numbers and phones the registry lacked, learned from records linked to a
+    person, and where each affinity group lives. `idx` is updated with what was learned.
+    """
+    scorer = Scorer(idx, thresholds)
+    comparisons = [scorer.compare(a) for a in attrs]
+    if thresholds.weights == "learned":
+        if learn:
+            idx.model = estimate([list(c.pairs.values()) for c in comparisons if c.pairs],
+                                 scorer.random_pairs(comparisons), accept=thresholds.accept)
+        scorer.model = idx.model if idx.model and idx.model.weights else None
+    first = [scorer.choose(c) for c in comparisons]
     _learn(idx, attrs, first)
-    out = []
-    for r, a, d in zip(records, attrs, first, strict=True):
-        out.append((r["id"], d if d is not None else scorer.decide(a)))
-    return out
+    return [d if d.status in {"auto", "place"} else scorer.decide(a)
+            for a, d in zip(attrs, first, strict=True)]
 
 
-def _learn(idx: Indexes, attrs: list[dict[str, Any]], decisions: list[Decision | None]) -> None:
+def _learn(idx: Indexes, attrs: list[dict[str, Any]], decisions: list[Decision]) -> None:
     persons = {p.id: p for members in idx.members.values() for p in members}
     learned_ids: dict[int, set[str]] = {}
     for a, d in zip(attrs, decisions, strict=True):
-        if d is None or d.household_id is None:
+        if not d.linked or d.household_id is None:
             continue
         if a.get("affinity"):
             home = idx.address.get(d.household_id, ("",))[0]
@@ -136,36 +263,56 @@ def _learn(idx: Indexes, attrs: list[dict[str, Any]], decisions: list[Decision |
             idx.by_id_number[person.id_number].append(person)
 
 
-async def _write(conn: asyncpg.Connection, decisions: list[tuple[int, Decision | None]]) -> None:
-    linked = [
-        (sid, d.person_id, d.household_id, d.method, d.confidence,
-         orjson.dumps(d.evidence).decode())
-        for sid, d in decisions
-        if d and d.household_id is not None
-    ]
-    await conn.executemany(
+def _counts(decisions: list[Decision]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for d in decisions:
+        key = d.method if d.status in {"auto", "place"} else d.status
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+async def _write(
+    conn: asyncpg.Connection, records: list[dict[str, Any]], decisions: list[Decision]
+) -> None:
+    rows = []
+    for r, d in zip(records, decisions, strict=True):
+        if d.status == "place":
+            continue
+        impact = IMPACT.get(r["entity"], 1.0) * d.confidence if d.status == "needs_review" else None
+        rows.append((r["id"], d.person_id, d.household_id, d.method, d.confidence, d.status,
+                     orjson.dumps(d.evidence).decode(), impact))
+    await conn.execute(
         """INSERT INTO links (source_record_id, person_id, household_id, method, confidence,
-                              status, evidence)
-           VALUES ($1, $2, $3, $4, $5, 'auto', $6::jsonb)
+                              status, evidence, impact)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+                                $5::float8[], $6::text[], $7::jsonb[], $8::float8[])
            ON CONFLICT (source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id,
              household_id = EXCLUDED.household_id, method = EXCLUDED.method,
-             confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence, updated_at = now()
+             confidence = EXCLUDED.confidence, status = EXCLUDED.status,
+             evidence = EXCLUDED.evidence, impact = EXCLUDED.impact, updated_at = now()
            WHERE links.status NOT IN ('confirmed', 'rejected')""",
-        linked,
+        *(list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 8,
     )
-    gone = [sid for sid, d in decisions if not d or d.household_id is None]
+    placed = [(r["id"], d) for r, d in zip(records, decisions, strict=True) if d.status == "place"]
     await conn.execute(
-        "DELETE FROM links WHERE source_record_id = ANY($1::bigint[]) AND status = 'auto'", gone
+        "DELETE FROM links WHERE source_record_id = ANY($1::bigint[]) AND status <> ALL($2)",
+        [sid for sid, _ in placed], list(_HUMAN),
     )
-    places = [
-        (sid, orjson.dumps({"compound_id": str(d.compound_id) if d.compound_id else None,
-                            "building_id": str(d.building_id) if d.building_id else None}).decode())
-        for sid, d in decisions
-        if d and d.method == "place"
-    ]
+    await conn.execute(
+        """UPDATE source_records s SET link_pending = false
+           FROM unnest($1::bigint[], $2::text[]) AS u(id, raw_hash)
+           WHERE s.id = u.id AND md5(s.raw::text) = u.raw_hash""",
+        [r["id"] for r in records], [r["raw_hash"] for r in records],
+    )
+    # Where a responsibility points (after clearing: the place is not a change of the record).
     await conn.executemany(
-        "UPDATE source_records SET attrs = attrs || $2::jsonb WHERE id = $1", places
+        "UPDATE source_records SET attrs = (attrs - 'compound_id' - 'building_id') || $2::jsonb "
+        "WHERE id = $1",
+        [(sid, orjson.dumps({"compound_id": str(d.compound_id) if d.compound_id else None,
+                             "building_id": str(d.building_id) if d.building_id else None}
+                            ).decode()) for sid, d in placed],
     )
 
 
-__all__ = ["link_all", "load_indexes"]
+__all__ = ["decide_all", "forget_indexes", "link_all", "link_changed", "link_pending",
+           "load_indexes"]

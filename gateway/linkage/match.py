@@ -2,14 +2,15 @@
 
 Candidates come from blocks (exact ID number, address key, address without compound inside the
 community, phone); each candidate household is scored by adding the weight of every attribute
-that agrees or disagrees, in the spirit of Fellegi–Sunter with hand-set weights (learned weights
-are the linkage issue's work). A record links when its best household scores above the threshold
-and clearly above the runner-up; the evidence of every link is kept.
+that agrees or disagrees, in the spirit of Fellegi–Sunter. A record links when its best household scores
+above the accept threshold and clearly above the runner-up; between the review and accept
+thresholds it is proposed for review; the evidence of every decision is kept.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from typing import Any
 
 from gateway.linkage.normalize import Address, extract_address, name_similarity, parse_address
 from gateway.linkage.places import compound_key
+from gateway.linkage.weights import Level, Model
 
 # Weights (log-odds-like points). An ID number that agrees is near-certain; a shared household
 # phone or a room says "this household", not "this person".
@@ -39,8 +41,23 @@ W_PHONE_MASKED = 3.0  # 138****5678: seven digits agree, rarely by chance inside
 W_BIRTH = 3.0  # a namesake born the same day as the ID number says
 W_AFFINITY = 2.5  # where the record's related records (same Party member) were placed
 MAX_NAME_BLOCK = 30
-THRESHOLD = 4.5
-MARGIN = 1.5
+_LEVELS: dict[Level, Level] = {}
+# A namesake is never linked on the name alone: some other attribute must agree.
+NAME_LEVELS = frozenset({"name"})
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Score cut-offs: at or above `accept` (and `margin` clear of the runner-up) a link is made;
+    from `review` up it is proposed to a person; below, the record stays unlinked."""
+
+    accept: float = 4.5
+    review: float = 2.0
+    margin: float = 1.5
+    weights: str = "learned"  # or "hand": the hand-set weights, no EM
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(slots=True)
@@ -52,6 +69,7 @@ class Person:
     pinyin: str | None
     phones: list[str]
     birth: date | None = None
+    gender: str | None = None  # M / F
 
 
 @dataclass(slots=True)
@@ -74,6 +92,7 @@ class Indexes:
     compound_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (community, key)
     compound_keys: set[str | None] = field(default_factory=set)
     building_ids: dict[tuple[int, str], int] = field(default_factory=dict)
+    model: Model | None = None  # the weights learned by the last batch run
 
     def add_phone(self, value: str, household_id: int) -> None:
         self.by_phone[value].add(household_id)
@@ -84,6 +103,9 @@ class Indexes:
 
 @dataclass(slots=True)
 class Decision:
+    """What linkage decided for one record. `status`: `auto` (linked), `needs_review` (the
+    household is only proposed), `unlinked` (evidence says why) or `place`."""
+
     household_id: int | None
     person_id: int | None
     method: str
@@ -91,6 +113,23 @@ class Decision:
     evidence: dict[str, Any]
     compound_id: int | None = None
     building_id: int | None = None
+    status: str = "auto"
+
+    @property
+    def linked(self) -> bool:
+        return self.status == "auto" and self.household_id is not None
+
+
+def unlinked(reason: str, **evidence: Any) -> Decision:
+    return Decision(None, None, "none", 0.0, {"reason": reason, **evidence}, status="unlinked")
+
+
+def _usable(attrs: dict[str, Any]) -> bool:
+    ident = attrs.get("id") or {}
+    raw = attrs.get("raw") or {}
+    return bool(attrs.get("name") or attrs.get("surname") or ident.get("value")
+                or ident.get("prefix") or ident.get("suffix") or attrs.get("phones")
+                or raw.get("address"))
 
 
 def block_key(addr: Address) -> str | None:
@@ -125,36 +164,99 @@ def parse_subject_address(attrs: dict[str, Any], idx: Indexes) -> Address | None
     return addr
 
 
-class Scorer:
-    def __init__(self, idx: Indexes) -> None:
-        self.idx = idx
+@dataclass(slots=True)
+class Comparison:
+    """A record against each candidate household: the comparison levels of every pair, as
+    (comparison, hand weight). `decided` is set when there is nothing to score."""
 
-    def decide(self, attrs: dict[str, Any]) -> Decision | None:
+    attrs: dict[str, Any]
+    pairs: dict[int, list[Level]] = field(default_factory=dict)
+    decided: Decision | None = None
+    address: Address | None = None
+
+
+class Scorer:
+    """Scores records against households. With a learned `model` each level weighs what EM
+    learned (`weights.py`); without, the hand-set weights above."""
+
+    def __init__(self, idx: Indexes, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                 model: Model | None = None) -> None:
+        self.idx = idx
+        self.thresholds = thresholds
+        self.model = model
+
+    def decide(self, attrs: dict[str, Any]) -> Decision:
+        return self.choose(self.compare(attrs))
+
+    def compare(self, attrs: dict[str, Any]) -> Comparison:
         idx = self.idx
-        addr = parse_subject_address(attrs, idx)
         level = attrs.get("targetLevel")
+        if not _usable(attrs) and level not in {"branch", "compound", "building"}:
+            return Comparison(attrs, decided=unlinked(
+                "no usable attribute: no name, ID number, phone or address"))
+        addr = parse_subject_address(attrs, idx)
         if level in {"branch", "compound", "building"}:
-            return self._place(attrs, addr, level)
-        scores: dict[int, float] = defaultdict(float)
-        evidence: dict[int, dict[str, float]] = defaultdict(dict)
+            return Comparison(attrs, decided=self._place(attrs, addr, level))
         candidates = self._candidates(attrs, addr)
         if not candidates:
-            return None
-        for hid in candidates:
-            for name, weight in self._household_evidence(hid, attrs, addr):
-                scores[hid] += weight
-                evidence[hid][name] = weight
+            return Comparison(attrs, decided=unlinked(
+                "no candidate household shares an ID number, phone, name or address"))
+        # One tuple per distinct level, shared by every pair (a batch run holds them all).
+        shared = _LEVELS.setdefault
+        return Comparison(attrs, {hid: [shared(lv, lv) for lv in
+                                        self._household_evidence(hid, attrs, addr)]
+                                  for hid in sorted(candidates)}, address=addr)
+
+    def random_pairs(self, comparisons: list[Comparison], *, records: int = 20_000,
+                     per_record: int = 3, seed: int = 20261129) -> list[list[Level]]:
+        """Levels of records set against households drawn at random (same community when the
+        record names one): what chance agreement looks like, for learning u."""
+        rng = random.Random(seed)
+        scored = [c for c in comparisons if c.pairs]
+        if len(scored) > records:
+            scored = rng.sample(scored, records)
+        by_community: dict[str, list[int]] = defaultdict(list)
+        for hid, community in self.idx.household_community.items():
+            by_community[community].append(hid)
+        everyone = list(self.idx.household_community)
+        out = []
+        for c in scored:
+            pool = by_community.get(_community(c.attrs, self.idx) or "", everyone)
+            # never the household the hand weights would choose: u is about non-matches
+            likely = max(c.pairs, key=lambda hid: sum(h for _, h in c.pairs[hid]))
+            for hid in rng.sample(pool, min(per_record + 1, len(pool))):
+                if hid != likely:
+                    out.append(list(self._household_evidence(hid, c.attrs, c.address)))
+        return out
+
+    def choose(self, c: Comparison) -> Decision:
+        if c.decided is not None:
+            return c.decided
+        weigh = self.model.weight if self.model else (lambda level: level[1])
+        evidence = {hid: {name: weigh((name, hand)) for name, hand in levels}
+                    for hid, levels in c.pairs.items()}
+        scores = {hid: sum(ev.values()) for hid, ev in evidence.items()}
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         best, score = ranked[0]
         runner = ranked[1][1] if len(ranked) > 1 else -math.inf
-        if score < THRESHOLD or score - runner < MARGIN:
-            return None
-        person = self._person(best, attrs)
+        t = self.thresholds
         ev = {k: round(v, 2) for k, v in evidence[best].items()}
+        found = {"score": round(score, 2), "agreements": ev, "candidates": len(ranked),
+                 "runnerUp": None if runner == -math.inf else round(runner, 2),
+                 "weights": "learned" if self.model else "hand"}
+        if score < t.review:
+            return unlinked("best candidate scores below the review threshold", **found)
+        name_only = all(w <= 0 for k, w in evidence[best].items() if k not in NAME_LEVELS)
+        status = ("auto" if score >= t.accept and score - runner >= t.margin and not name_only
+                  else "needs_review")
+        if status == "needs_review":
+            found["why"] = ("close runner-up" if score - runner < t.margin
+                            else "only the name agrees" if name_only
+                            else "score between review and accept thresholds")
+        person = self._person(best, c.attrs)
         method = max(ev, key=lambda k: ev[k])
         return Decision(best, person, method, round(1 / (1 + math.exp(-(score - 2))), 4),
-                        {"score": round(score, 2), "agreements": ev,
-                         "runnerUp": None if runner == -math.inf else round(runner, 2)})
+                        found, status=status)
 
     def _candidates(self, attrs: dict[str, Any], addr: Address | None) -> set[int]:
         idx = self.idx
@@ -181,7 +283,9 @@ class Scorer:
 
     def _household_evidence(
         self, hid: int, attrs: dict[str, Any], addr: Address | None
-    ) -> Iterable[tuple[str, float]]:
+    ) -> Iterable[Level]:
+        """Each comparison's level for this pair. Disagreements the hand model does not weigh
+        are yielded with hand weight 0, so that learned weights can."""
         idx = self.idx
         members = idx.members.get(hid, [])
         ident = attrs.get("id") or {}
@@ -194,42 +298,50 @@ class Scorer:
             ):
                 # The same name here holds another ID number: a namesake, not this person.
                 yield "idNumber", W_ID_CONFLICT
+            elif members:
+                yield "idNumber", 0.0
         elif ident.get("kind") in {"masked", "invalid"} and (ident.get("prefix") or ident.get("suffix")):
             if any(_partial_id(p.id_number, ident) for p in members):
                 yield "idNumberPartial", W_ID_PARTIAL
+            elif any(p.id_number for p in members):
+                yield "idNumberPartial", 0.0
         name_w = self._name_weight(members, attrs)
         if name_w:
             yield "name", name_w
         birth = _id_birth(ident)
-        if birth and any(
-            p.birth == birth and p.id_number != ident.get("value") and
-            name_similarity(attrs.get("name") or "", p.name or "") >= 0.7 for p in members
-        ):
-            yield "birthDate", W_BIRTH
+        if birth and members:
+            if any(p.birth == birth and p.id_number != ident.get("value") and
+                   name_similarity(attrs.get("name") or "", p.name or "") >= 0.7 for p in members):
+                yield "birthDate", W_BIRTH
+            else:
+                yield "birthDate", 0.0
         affinity = attrs.get("affinity")
         if affinity and idx.affinity.get(affinity):
             home = idx.affinity[affinity].most_common(1)[0][0]
-            if idx.address.get(hid, ("",))[0] == home:
-                yield "affinity", W_AFFINITY
+            yield "affinity", W_AFFINITY if idx.address.get(hid, ("",))[0] == home else 0.0
         if addr:
             yield from self._address_evidence(hid, addr)
         phones = attrs.get("phones") or ()
+        theirs = idx.household_phones.get(hid, set())
         full = {p["value"] for p in phones if p.get("value")}
-        if full & idx.household_phones.get(hid, set()):
+        if full & theirs:
             yield "phone", W_PHONE
         else:
             masked = [p for p in phones if p.get("kind") == "masked"
-                      and _partial_phone(idx.household_phones.get(hid, set()), p)]
+                      and _partial_phone(theirs, p)]
             if masked:
                 strong = any(_full_mask(p) for p in masked)
                 yield "phonePartial", W_PHONE_MASKED if strong else W_PHONE_PARTIAL
+            elif phones and theirs:
+                yield "phone", 0.0
 
-    def _address_evidence(self, hid: int, addr: Address) -> Iterable[tuple[str, float]]:
+    def _address_evidence(self, hid: int, addr: Address) -> Iterable[Level]:
         known = self.idx.address.get(hid)
         if not known or not addr.building or not addr.room:
             return
         compound, building, entrance, room = known
         if (building, room) != (addr.building, addr.room):
+            yield "addressRoom", 0.0
             return
         yield "addressRoom", W_ROOM
         if addr.entrance and entrance:
@@ -254,34 +366,82 @@ class Scorer:
         return 0.0
 
     def _person(self, hid: int, attrs: dict[str, Any]) -> int | None:
+        """Which resident of the household the record is about, when the evidence singles one
+        out: the ID number (unless the name says it is a relative's, typed by the agent who came
+        along), the name, a phone only one resident uses, or an honorific's surname, sex and age
+        (孙先生, 老李, 王女士)."""
         members = self.idx.members.get(hid, [])
+        if not members:
+            return None
         value = (attrs.get("id") or {}).get("value")
-        if value:
-            for p in members:
-                if p.id_number == value:
-                    return p.id
+        by_id = next((p for p in members if value and p.id_number == value), None)
         name = attrs.get("name")
+        by_name = None
         if name:
-            scored = sorted(((name_similarity(name, p.name or ""), p.id) for p in members),
-                            reverse=True)
-            if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-                return scored[0][1]
-        return None
+            scored = sorted(((name_similarity(name, p.name or ""), i) for i, p in
+                             enumerate(members)), reverse=True)
+            if scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+                by_name = members[scored[0][1]]
+        if by_id is not None:
+            if (by_name is not None and by_name is not by_id
+                    and name_similarity(name or "", by_id.name or "") < 0.5):
+                return by_name.id  # the ID is a relative's: the name says whose record it is
+            return by_id.id
+        if by_name is not None:
+            return by_name.id
+        if name:
+            return None  # a full name that fits nobody here: not a guess by phone
+        fits = _by_honorific(members, attrs)
+        if len(fits) <= 1:
+            return fits[0].id if fits else None
+        # Several fit the honorific: the one whose phone the record gives (a shared household
+        # phone alone never decides: without a surname there is no person to speak of).
+        phones = attrs.get("phones") or ()
+        full = {p["value"] for p in phones if p.get("value")}
+        users = [p for p in fits if full & set(p.phones)] or [
+            p for p in fits if any(q.get("kind") == "masked" and _full_mask(q)
+                                   and _partial_phone(set(p.phones), q) for q in phones)]
+        return users[0].id if len(users) == 1 else None
 
-    def _place(self, attrs: dict[str, Any], addr: Address | None, level: str) -> Decision | None:
+    def _place(self, attrs: dict[str, Any], addr: Address | None, level: str) -> Decision:
         """Responsibilities at branch, compound or building level point at a place."""
         idx = self.idx
-        if level == "branch" or not addr or not addr.compound:
-            return None
+        if level == "branch":
+            return Decision(None, None, "place", 1.0, {"level": level}, status="place")
+        if not addr or not addr.compound:
+            return unlinked(f"a {level}-level record without a compound in its address")
         community = _community(attrs, idx) or ""
         compound_id = idx.compound_ids.get((community, compound_key(addr.compound) or ""))
         if compound_id is None:
-            return None
+            return unlinked(f"no compound {addr.compound!r} in community {community!r}")
         building_id = idx.building_ids.get((compound_id, addr.building or "")) if level == "building" else None
         if level == "building" and building_id is None:
-            return None
+            return unlinked(f"no building {addr.building!r} in compound {addr.compound!r}")
         return Decision(None, None, "place", 0.95, {"compound": addr.compound,
-                        "building": addr.building}, compound_id, building_id)
+                        "building": addr.building}, compound_id, building_id, status="place")
+
+
+_HONORIFIC_SEX = {"先生": "M", "师傅": "M", "大爷": "M", "女士": "F", "阿姨": "F", "大妈": "F"}
+# Rough ages an honorific implies (老李 is old, 小王 young); used only to tell residents apart.
+_HONORIFIC_AGE = {"老": (55, 120), "小": (0, 35), "师傅": (30, 70), "阿姨": (40, 120),
+                  "大爷": (55, 120), "大妈": (50, 120)}
+
+
+def _by_honorific(members: list[Person], attrs: dict[str, Any]) -> list[Person]:
+    """Residents an honorific can mean: the surname, and the sex and age it implies."""
+    surname, honorific = attrs.get("surname"), attrs.get("honorific")
+    if not surname:
+        return []
+    fits = [p for p in members if (p.name or "").startswith(surname)]
+    sex = _HONORIFIC_SEX.get(honorific or "")
+    if sex:
+        fits = [p for p in fits if p.gender in (sex, None)]
+    ages = _HONORIFIC_AGE.get(honorific or "")
+    if ages and len(fits) > 1:
+        today = date.today()
+        fits = [p for p in fits if p.birth is None
+                or ages[0] <= (today - p.birth).days // 365 <= ages[1]]
+    return fits
 
 
 def _id_birth(ident: dict[str, Any]) -> date | None:

@@ -2,12 +2,15 @@
 
 The registry's households anchor Juheli's canonical households and its residents the canonical
 persons; their source records are linked with method `anchor`. Everything here is idempotent:
-rerunning after a sync updates rows in place.
+rerunning after a sync updates rows in place, and keeps what people decided: a merged
+household's residents stay in the household it was merged into, and a person moved by a split
+stays where they were moved.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +18,6 @@ import asyncpg
 import orjson
 
 from gateway.linkage.normalize import (
-    Address,
     address_key,
     parse_address,
     parse_id,
@@ -54,10 +56,9 @@ async def _ids(conn: asyncpg.Connection, sql: str, rows: list[tuple[Any, ...]]) 
         await conn.executemany(sql, rows)
 
 
-def _canonical_compounds(
-    parsed: list[tuple[Any, dict[str, Any], Address]],
-) -> list[str | None]:
-    """One display name per compound, for each registry household in `parsed` (None: unknown).
+def canonical_compounds(households: Sequence[tuple[str, str, str | None]]) -> list[str | None]:
+    """One display name per compound, for each registry household given as (household key,
+    community code, compound as its address names it or None); None: unknown.
 
     Variants (翠湖花园小区, 翠湖小区) fold onto the most used spelling of their community. A household
     whose address cell omits the compound takes it from its neighbours in register order (the
@@ -65,14 +66,13 @@ def _canonical_compounds(
     """
     spellings: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     keys: list[tuple[str, str] | None] = []
-    for _, raw, addr in parsed:
-        name = addr.compound or (str(raw["xiaoqu"]).strip() if raw.get("xiaoqu") else None)
+    for _, community, name in households:
         key = compound_key(name)
-        keys.append((raw["sqbm"], key) if key else None)
+        keys.append((community, key) if key else None)
         if key and name:
-            spellings[(raw["sqbm"], key)][name] += 1
+            spellings[(community, key)][name] += 1
     display = {k: c.most_common(1)[0][0] for k, c in spellings.items()}
-    order = sorted(range(len(parsed)), key=lambda i: parsed[i][0]["local_id"])
+    order = sorted(range(len(households)), key=lambda i: households[i][0])
     filled = list(keys)
     for pos, i in enumerate(order):
         if filled[i] is not None:
@@ -101,7 +101,11 @@ async def build_households(conn: asyncpg.Connection) -> None:
         text = _json(rec["attrs"]).get("raw", {}).get("address")
         addr = parse_address(text, known_compounds=sorted(known[raw["sqbm"]]))
         parsed.append((rec, raw, addr))
-    names = _canonical_compounds(parsed)
+    names = canonical_compounds([
+        (rec["local_id"], raw["sqbm"],
+         addr.compound or (str(raw["xiaoqu"]).strip() if raw.get("xiaoqu") else None))
+        for rec, raw, addr in parsed
+    ])
     parsed = [(rec, raw, replace(addr, compound=name))
               for (rec, raw, addr), name in zip(parsed, names, strict=True)]
     await _ids(
@@ -153,7 +157,7 @@ async def build_households(conn: asyncpg.Connection) -> None:
     )
     await conn.execute(
         """INSERT INTO links (source_record_id, household_id, method, confidence, status)
-           SELECT s.id, h.id, 'anchor', 1.0, 'auto' FROM source_records s
+           SELECT s.id, coalesce(h.merged_into, h.id), 'anchor', 1.0, 'auto' FROM source_records s
            JOIN households h ON h.key = s.local_id
            WHERE s.partner = $1 AND s.entity = 'household'
            ON CONFLICT (source_record_id) DO UPDATE SET household_id = EXCLUDED.household_id,
@@ -162,10 +166,21 @@ async def build_households(conn: asyncpg.Connection) -> None:
     )
 
 
+def resident_id_number(raw: object) -> str | None:
+    """A resident's canonical ID number; a typo that breaks the check digit is repaired when
+    exactly one correction fits."""
+    ident = parse_id(raw)
+    if ident.value is None and ident.kind == "invalid":
+        candidates = repair_candidates(raw)
+        return candidates[0] if len(candidates) == 1 else None
+    return ident.value
+
+
 async def build_persons(conn: asyncpg.Connection) -> None:
     """One canonical person per registry resident, in the resident's registered household."""
     records = await conn.fetch(
-        "SELECT s.local_id, s.attrs, s.raw, h.id AS household_id FROM source_records s "
+        "SELECT s.local_id, s.attrs, s.raw, coalesce(h.merged_into, h.id) AS household_id "
+        "FROM source_records s "
         "LEFT JOIN households h ON h.key = s.raw->>'hubh' "
         "WHERE s.partner = $1 AND s.entity = 'resident' AND s.subject = 0",
         REGISTRY,
@@ -173,13 +188,9 @@ async def build_persons(conn: asyncpg.Connection) -> None:
     rows = []
     for rec in records:
         raw = _json(rec["raw"])
-        ident = parse_id(raw.get("sfzh"))
         name = parse_name(raw.get("xm"))
         phones = [p.value for p in parse_phones(raw.get("lxdh")) if p.value]
-        value = ident.value
-        if value is None and ident.kind == "invalid":
-            candidates = repair_candidates(raw.get("sfzh"))
-            value = candidates[0] if len(candidates) == 1 else None
+        value = resident_id_number(raw.get("sfzh"))
         rows.append((rec["local_id"], rec["household_id"], value, name.full, name.pinyin,
                      raw.get("xb"), raw.get("csrq"), orjson.dumps(phones).decode()))
     await _ids(
@@ -187,7 +198,8 @@ async def build_persons(conn: asyncpg.Connection) -> None:
         """INSERT INTO persons (key, household_id, id_number, name, name_pinyin, gender,
                                 birth_date, phones)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-           ON CONFLICT (key) DO UPDATE SET household_id = EXCLUDED.household_id,
+           ON CONFLICT (key) DO UPDATE SET household_id = CASE WHEN persons.household_fixed
+               THEN persons.household_id ELSE EXCLUDED.household_id END,
              id_number = EXCLUDED.id_number, name = EXCLUDED.name,
              name_pinyin = EXCLUDED.name_pinyin, gender = EXCLUDED.gender,
              birth_date = EXCLUDED.birth_date, phones = EXCLUDED.phones""",

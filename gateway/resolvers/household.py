@@ -28,6 +28,7 @@ from gateway.schema.records import (
     Resident,
     ServiceRecord,
     SourceRecord,
+    link_evidence,
 )
 
 Info = strawberry.Info[Context, None]
@@ -102,7 +103,9 @@ async def source_records(info: Info, row: HouseholdRow) -> list[SourceRecord]:
         SourceRecord(partner=link.partner, body=body_of(ctx, link.partner), entity=link.entity,
                      local_id=link.local_id, subject=link.subject, read_at=link.read_at,
                      link_method=link.method, confidence=link.confidence,
-                     status=E.LinkStatus(link.status))
+                     status=E.LinkStatus(link.status), evidence=link_evidence(link.evidence),
+                     score=(link.evidence or {}).get("score"), decided_by=link.decided_by,
+                     decided_at=link.decided_at)
         for link in links
     ]
 

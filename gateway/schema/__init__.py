@@ -19,6 +19,7 @@ from gateway.schema.household import Household
 from gateway.schema.party import PartyMember
 from gateway.schema.query import Query
 from gateway.schema.records import Dispute, Resident
+from gateway.schema.review import Mutation
 
 # Built once: the validation cache keys on the rule classes, and QueryDepthLimiter or
 # MaxAliasesLimiter made per request would mint new classes each time (the cache never hit).
@@ -28,6 +29,7 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(10, None), alias_limi
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Household, Community, Building, Resident, PartyMember, Dispute],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=2000),

@@ -211,12 +211,14 @@ class LinkMethod(Enum):
     HUMAN = "human"
 
 
-@strawberry.enum(description="Link status: auto / confirmed / rejected / needs-review")
+@strawberry.enum(description="Link status: linked by linkage (auto) or by a person (confirmed), "
+                 "proposed for review, refused by a person, or left unlinked with a reason")
 class LinkStatus(Enum):
     AUTO = "auto"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
+    UNLINKED = "unlinked"
 
 
 @strawberry.enum(description="A partner's status for this request or at its last probe")

@@ -18,6 +18,7 @@ from gateway.schema.community import (
 )
 from gateway.schema.household import Household, HouseholdMatch
 from gateway.schema.node import Node
+from gateway.schema.review import LinkReviewConnection, review_queue
 
 Info = strawberry.Info[Context, None]
 
@@ -66,6 +67,14 @@ class Query:
     @strawberry.field(description="All communities of the district")
     async def communities(self, info: Info) -> list[Community]:
         return await communities(info)
+
+    @strawberry.field(description="连接复核队列 — links proposed for review, highest impact first")
+    async def link_review_queue(
+        self, info: Info, community: strawberry.ID | None = None, first: int | None = 20,
+        after: str | None = None,
+    ) -> LinkReviewConnection:
+        code = str(community).removeprefix("Community:") if community else None
+        return await review_queue(info, code, first, after)
 
     @strawberry.field(description="Each body's systems, their health now and their last sync")
     async def partners(self, info: Info) -> list[P.Partner]:

@@ -158,6 +158,18 @@ class ContactVisit:
         return await member_by_local_id(info, self.source.partner, self.member_local_id)
 
 
+@strawberry.type(description="One attribute's part in a link's score")
+class LinkEvidence:
+    attribute: str = strawberry.field(description="idNumber, name, addressRoom, phone, …")
+    weight: float = strawberry.field(description="Positive when it agreed, negative when not")
+
+
+def link_evidence(evidence: dict[str, Any] | None) -> list[LinkEvidence]:
+    agreements = (evidence or {}).get("agreements") or {}
+    return [LinkEvidence(attribute=k, weight=float(v)) for k, v in
+            sorted(agreements.items(), key=lambda kv: -abs(float(kv[1])))]
+
+
 @strawberry.type(description="来源记录 — one body's record linked to this household")
 class SourceRecord:
     partner: str
@@ -166,6 +178,19 @@ class SourceRecord:
     local_id: str
     subject: int = strawberry.field(description="Which subject of the record (a dispute's party)")
     read_at: datetime
-    link_method: str
+    link_method: str = strawberry.field(
+        description="How it was linked: anchor (the registry itself), the attribute that weighed "
+        "most (idNumber, name, addressRoom, phone…), place, or human")
     confidence: float
     status: E.LinkStatus
+    evidence: list[LinkEvidence] = strawberry.field(
+        default_factory=list,
+        description="Each attribute that agreed (+) or disagreed (−) and its weight in the score")
+    score: float | None = strawberry.field(default=None, description="Sum of the weights")
+    decided_by: str | None = strawberry.field(default=None, description="Who decided (human)")
+    decided_at: datetime | None = None
+
+    @strawberry.field(description="SourceRecord:<partner>:<entity>:<local id>:<subject>")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(f"SourceRecord:{self.partner}:{self.entity}:{self.local_id}:"
+                             f"{self.subject}")

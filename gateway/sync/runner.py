@@ -17,6 +17,7 @@ import orjson
 from gateway.adapters.base import Adapter, ChangeBatch, Record
 from gateway.errors import AdapterError
 from gateway.linkage.attrs import subject_attrs
+from gateway.linkage.match import DEFAULT_THRESHOLDS, Thresholds
 
 Progress = Callable[[str, str, int], None]
 
@@ -58,8 +59,13 @@ INSERT INTO source_records (partner, entity, local_id, subject, attrs, raw, read
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[],
                      $7::timestamptz[], $8::text[])
 ON CONFLICT (partner, entity, local_id, subject) DO UPDATE SET
-  attrs = EXCLUDED.attrs, raw = EXCLUDED.raw, read_at = EXCLUDED.read_at,
-  partner_updated_at = EXCLUDED.partner_updated_at
+  -- The place linkage found (a responsibility's compound or building) stays until relinked.
+  attrs = EXCLUDED.attrs || jsonb_strip_nulls(jsonb_build_object(
+    'compound_id', source_records.attrs->'compound_id',
+    'building_id', source_records.attrs->'building_id')),
+  raw = EXCLUDED.raw, read_at = EXCLUDED.read_at,
+  partner_updated_at = EXCLUDED.partner_updated_at,
+  link_pending = source_records.link_pending OR source_records.raw IS DISTINCT FROM EXCLUDED.raw
 """
 
 
@@ -128,10 +134,11 @@ async def sync_partner(
 
 async def sync_all(
     pool: asyncpg.Pool, adapters: dict[str, Adapter], progress: Progress | None = None,
-    *, link: bool = True,
+    *, link: bool = True, thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> SyncReport:
-    """Sync every partner (a partner that fails is reported, the others go on), then link."""
-    from gateway.linkage.link import link_all
+    """Sync every partner (a partner that fails is reported, the others go on), then link what
+    the sync inserted or changed."""
+    from gateway.linkage.link import link_pending
 
     report = SyncReport()
     async with pool.acquire() as conn:
@@ -142,5 +149,5 @@ async def sync_all(
         except AdapterError as exc:
             report.errors[slug] = str(exc)
     if link:
-        report.links = await link_all(pool)
+        report.links = await link_pending(pool, thresholds)
     return report

@@ -238,3 +238,51 @@ def test_noise_functions() -> None:
     address = w.households[0].address
     spellings = {Z.room_text(rng, address, s) for s in Z.ROOM_STYLES}
     assert len(spellings) >= 9
+
+
+PLAIN_PHONE = re.compile(r"1\d{10}")
+
+
+def _bad_id(cell: str | None) -> bool:
+    return not (isinstance(cell, str) and ID18.fullmatch(cell) and ric.is_valid(cell))
+
+
+def _formatted_phone(cell: str | None) -> bool:
+    """A phone that is there but not written as plain 11 digits (spaces, +86, two numbers)."""
+    return bool(cell) and cell != "无" and not PLAIN_PHONE.fullmatch(cell or "")
+
+
+def test_noise_scale_doubles_noisy_cells(district: District) -> None:
+    noisier = generate(3000, noise=2.0)
+    assert noisier.rows["rc"]["ren"][0]["rybh"] == district.rows["rc"]["ren"][0]["rybh"]
+    for partner, table, column, noisy in (("rc", "ren", "sfzh", _bad_id),
+                                          ("rc", "ren", "lxdh", _formatted_phone),
+                                          ("hall", "banjian", "lxdh", _formatted_phone)):
+        base = sum(noisy(r[column]) for r in district.rows[partner][table])
+        more = sum(noisy(r[column]) for r in noisier.rows[partner][table])
+        assert base > 150, (table, column)
+        assert 1.6 <= more / base <= 2.4, (table, column, base, more)
+
+
+def test_noise_scale_is_deterministic(tmp_path: Path) -> None:
+    write_district(generate(300, seed=7, noise=2.0), tmp_path / "a")
+    write_district(generate(300, seed=7, noise=2.0), tmp_path / "b")
+    write_district(generate(300, seed=7), tmp_path / "c")
+    a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
+    assert a == b
+    assert a["rows/rc/ren.jsonl"] != c["rows/rc/ren.jsonl"]
+    assert b'"noise":2.0' in a["district.json"].replace(b" ", b"")
+    assert b"noise" not in c["district.json"]  # the default manifest keeps its bytes
+
+
+def test_noise_rates_scale_and_clamp() -> None:
+    assert Z.rate(0.03) == 0.03 and Z.keep(0.85) == 0.85
+    with Z.noise_scale(2.0):
+        assert Z.rate(0.03) == 0.06 and Z.rate(0.6) == 1.0
+        assert Z.keep(0.85) == pytest.approx(0.7) and Z.keep(0.35) == 0.0
+        with Z.noise_scale(0.0):
+            assert Z.rate(0.5) == 0.0 and Z.keep(0.5) == 1.0
+        assert Z.rate(0.03) == 0.06
+    assert Z.rate(0.03) == 0.03
+    with pytest.raises(ValueError), Z.noise_scale(-1):
+        pass

@@ -19,6 +19,7 @@ async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
             """SELECT s.partner, s.entity, s.local_id, s.subject, h.key
                FROM source_records s LEFT JOIN links l ON l.source_record_id = s.id
                LEFT JOIN households h ON h.id = l.household_id
+                 AND l.status IN ('auto', 'confirmed')
                WHERE s.partner <> 'rc' AND s.subject = 0
                  AND coalesce(s.attrs->>'targetLevel', 'household') = 'household'""")
     finally:
@@ -49,5 +50,5 @@ async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
     print(f"\nlinkage: {right}/{total} right ({recall:.3f}), precision {precision:.4f}, "
           f"missed {missed}, wrong {wrong}; per partner "
           + ", ".join(f"{p} {per_partner[p]}/{n}" for p, n in sorted(per_partner_total.items())))
-    assert recall >= 0.97  # the foundation issue asks 0.95
+    assert recall >= 0.98  # the linkage issue's target
     assert precision >= 0.995
