@@ -81,3 +81,11 @@ def test_similarity_extremes_and_partials():
     assert name_similarity("匿名", "王芳") == 0.0
     assert name_similarity(parse_name("王芳"), "王芳") == 1.0
     assert 0.0 < name_similarity("张伟", "张三") < 0.5
+
+
+@pytest.mark.parametrize(("traditional", "simplified"),
+                         [("鄺國齊", "邝国齐"), ("歐陽麗華", "欧阳丽华"), ("聶鐵軍", "聂铁军")])
+def test_traditional_characters_fold_by_dictionary_not_by_list(traditional, simplified):
+    # none of these surnames or given-name characters was ever listed in our code
+    assert parse_name(traditional).full == simplified
+    assert name_similarity(traditional, simplified) == 1.0

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import opencc
+
 # Zero-width and BOM characters survive NFKC and split otherwise-equal strings.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
 
@@ -30,19 +32,9 @@ _PUNCT = str.maketrans(
     }
 )
 
-# Traditional / variant characters that show up in names and addresses; a full converter is
-# overkill for linkage, the frequent ones cover most of the drift.
-_TRAD = str.maketrans(
-    dict(
-        zip(
-            "號樓棟單門層區園裡裏莊華東廣濱灣龍鳳陽開發滬張劉陳楊黃趙吳鄭孫馬錢許謝韓馮鄧蕭葉蘇盧"
-            "蔣賈閻譚陸鍾顧龔萬歐諸傑偉麗靜國強軍紅兩衛輝蘭鳴榮華義慶嶺林偉倫閩貴雲雙會體",
-            "号楼栋单门层区园里里庄华东广滨湾龙凤阳开发沪张刘陈杨黄赵吴郑孙马钱许谢韩冯邓萧叶苏卢"
-            "蒋贾阎谭陆钟顾龚万欧诸杰伟丽静国强军红两卫辉兰鸣荣华义庆岭林伟伦闽贵云双会体",
-            strict=True,
-        )
-    )
-)
+# Traditional and variant characters → simplified, by OpenCC's dictionaries (phrases first, then
+# characters): 陳偉 → 陈伟, 三號樓 → 三号楼, 裏 → 里.
+_T2S = opencc.OpenCC("t2s")
 
 _WS = re.compile(r"\s+")
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -88,8 +80,8 @@ def fold(text: str, *, keep_space: bool = False) -> str:
 
 
 def simplify(text: str) -> str:
-    """Map the frequent traditional/variant characters to their simplified form."""
-    return text.translate(_TRAD)
+    """Traditional and variant characters to their simplified form (OpenCC t2s)."""
+    return str(_T2S.convert(text)) if text else text
 
 
 def is_placeholder(text: str) -> bool:
