@@ -229,3 +229,17 @@ async def test_mutations_are_refused_over_get(api: Any, review_store: str, distr
                 "query": 'mutation { rejectLink(record: "SourceRecord:hall:case:X:0") '
                          "{ decidedBy } }"}, headers=OFFICER)
     assert r.status_code in {400, 405}
+
+
+async def test_the_documented_review_operations_run(api: Any) -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "linkage.md").read_text("utf-8")
+    queue, decide = re.findall(r"```graphql\n(.*?)```", doc, re.S)
+    page = await api(queue)
+    assert "errors" not in page, page
+    first = page["data"]["linkReviewQueue"]["edges"][0]["node"]
+    done = await api(decide, {"record": first["record"]["id"]}, OFFICER)
+    assert "errors" not in done, done
+    assert done["data"]["confirmLink"]["record"]["status"] == "CONFIRMED"
