@@ -122,14 +122,6 @@ def export_schema(
         console.print(f"schema written to {out}")
 
 
-@app.command("link-report", hidden=True)
-def link_report(data_dir: DataDir = None) -> None:
-    """Counts of links by method (diagnostics)."""
-    from gateway.ops import link_counts
-
-    print(json.dumps(asyncio.run(link_counts(_settings(data_dir))), ensure_ascii=False, indent=1))
-
-
 linkage = typer.Typer(help="Measure record linkage on interchange CSV files (docs/linkage.md)",
                       no_args_is_help=True)
 app.add_typer(linkage, name="linkage")
@@ -182,3 +174,36 @@ def linkage_export(
         raise typer.Exit(1)
     console.print(f"{done.records} records ({done.with_truth} with a known truth) written to "
                   f"{done.records_path} and {done.truth_path}")
+
+
+@linkage.command("report")
+def linkage_report(
+    data_dir: DataDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Links by status and method, human decisions, and the match weights last learned."""
+    from rich.table import Table
+
+    from gateway.ops import link_report
+
+    report = asyncio.run(link_report(_settings(data_dir)))
+    if json_out:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    links = Table("status", "method", "records", title="links")
+    for status, methods in report["links"].items():
+        for method, n in methods.items():
+            links.add_row(status, method, f"{n:,}")
+    console.print(links)
+    console.print(f"human decisions: {report['humanDecisions']:,}")
+    model = report["model"]
+    if model is None:
+        console.print("no learned weights yet (a batch run learns them)")
+        return
+    weights = Table("comparison", "hand", "m", "u", "weight",
+                    title=f"match weights learned {model['learnedAt']} from {model['pairs']:,} "
+                    f"pairs, true share {model['share']:.3f}")
+    for level in model["levels"]:
+        weights.add_row(level["comparison"], f"{level['hand']:+.1f}", f"{level['m']:.4f}",
+                        f"{level['u']:.5f}", f"{level['weight']:+.2f}")
+    console.print(weights)

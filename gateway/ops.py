@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import asyncpg
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -70,14 +71,28 @@ async def run_sync(settings: Settings, console: Console | None = None,
         await close_adapters(adapters)
 
 
-async def link_counts(settings: Settings) -> dict[str, int]:
+async def link_report(settings: Settings) -> dict[str, Any]:
+    """Links by status and method, the review queue's size, and the last learned weights."""
     uri = await resolve_store_uri(settings)
     conn = await asyncpg.connect(uri)
     try:
-        rows = await conn.fetch("SELECT method, count(*) AS n FROM links GROUP BY method")
-        return {r["method"]: int(r["n"]) for r in rows}
+        rows = await conn.fetch("SELECT status, method, count(*) AS n FROM links "
+                                "GROUP BY status, method ORDER BY status, n DESC")
+        model = await conn.fetchrow("SELECT at, model FROM link_models ORDER BY id DESC LIMIT 1")
+        decisions = await conn.fetchval("SELECT count(*) FROM link_decisions")
     finally:
         await conn.close()
+    by_status: dict[str, dict[str, int]] = {}
+    for r in rows:
+        by_status.setdefault(r["status"], {})[r["method"]] = int(r["n"])
+    return {
+        "links": by_status,
+        "humanDecisions": int(decisions or 0),
+        "model": None if model is None else {
+            "learnedAt": model["at"].isoformat(),
+            **(orjson.loads(model["model"]) if isinstance(model["model"], str)
+               else model["model"])},
+    }
 
 
 def serve_app(settings: Settings, *, host: str, port: int, ide: bool = True) -> None:

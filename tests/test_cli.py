@@ -13,7 +13,7 @@ from gateway.db.embedded import with_database
 from gateway.db.migrate import ensure_database
 
 runner = CliRunner()
-COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate"]
+COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate", "linkage"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -47,3 +47,22 @@ def test_export_schema_matches_checked_in_file() -> None:
     assert result.exit_code == 0
     checked_in = (Path(__file__).resolve().parents[1] / "schema.graphql").read_text("utf-8")
     assert result.output == checked_in, "schema.graphql is stale: run `gateway export-schema --out schema.graphql`"
+
+
+def test_linkage_report_shows_links_and_learned_weights(synced: object, store_uri: str,
+                                                        tmp_path: Path) -> None:
+    import json
+
+    result = runner.invoke(app, ["linkage", "report", "--json", "--data-dir", str(tmp_path)],
+                           env={"DATABASE_URL": store_uri})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["links"]["auto"]["anchor"] > 1000
+    assert sum(report["links"]["auto"].values()) > report["links"]["auto"]["anchor"]
+    levels = {(lv["comparison"], lv["hand"]): lv for lv in report["model"]["levels"]}
+    # learned, not copied: an agreeing ID number weighs its learned log-ratio
+    id_agrees = levels[("idNumber", 12.0)]
+    assert id_agrees["weight"] > 5 and id_agrees["weight"] != 12.0
+    tables = runner.invoke(app, ["linkage", "report", "--data-dir", str(tmp_path)],
+                           env={"DATABASE_URL": store_uri, "COLUMNS": "200"})
+    assert tables.exit_code == 0 and "match weights learned" in tables.output
