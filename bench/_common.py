@@ -1,7 +1,8 @@
 """What any benchmark against a running district needs: the district prepared with a timer on
 each step, `gateway serve` as a child process, CPU counters, latency percentiles, plain tables.
 
-Nothing here knows a particular query; `household360.py` composes these.
+Nothing here knows a particular query or figure; `household360.py` and `linkage.py` compose
+these.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +29,6 @@ from gateway.app import resolve_store_uri
 from gateway.db.embedded import start_embedded
 from gateway.db.migrate import upgrade_async
 from gateway.demo.district import RunningDistrict, start_district
-from gateway.demo.generator import generate, write_district
 from gateway.linkage.link import link_all
 from gateway.settings import Settings
 from gateway.sync import SyncReport, sync_all
@@ -175,19 +176,39 @@ class Setup:
     gateway_ready_s: float = 0.0
 
 
+def cancel_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C does, through the `finally` that stops the children."""
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 async def timed(step: Awaitable[T]) -> tuple[T, float]:
     start = time.perf_counter()
     out = await step
     return out, time.perf_counter() - start
 
 
-async def start_partners(settings: Settings, households: int, seed: int,
-                         setup: Setup) -> RunningDistrict:
+def district_folder(data_dir: Path, households: int, seed: int, noise: float = 1.0) -> Path:
+    """Where a district lives in a data dir (ops.prepare_demo's name at the default noise)."""
+    suffix = "" if noise == 1.0 else f"-noise{noise:g}"
+    return data_dir / f"district-{households}-{seed}{suffix}"
+
+
+def generate_district(folder: Path, households: int, seed: int, noise: float) -> None:
+    """The generator in a child process, so its memory never counts in this process's peak."""
+    cmd = [sys.executable, "-m", "gateway.demo.generator", "--households", str(households),
+           "--seed", str(seed), "--noise", str(noise), "--out", str(folder)]
+    subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+async def start_partners(settings: Settings, households: int, seed: int, setup: Setup, *,
+                         noise: float = 1.0) -> RunningDistrict:
     """ops.prepare_demo up to the running partners, with a timer on each step."""
-    folder = settings.data_dir / f"district-{households}-{seed}"
+    folder = district_folder(settings.data_dir, households, seed, noise)
     if not (folder / "district.json").exists():
-        console.print(f"generating a district of {households:,} households …")
-        step = asyncio.to_thread(lambda: write_district(generate(households, seed=seed), folder))
+        console.print(f"generating a district of {households:,} households (noise {noise:g}) …")
+        step = asyncio.to_thread(generate_district, folder, households, seed, noise)
         _, setup.generate_s = await timed(step)
         setup.generated = True
     admin = await asyncio.to_thread(start_embedded, settings.data_dir / "pg")
@@ -200,15 +221,18 @@ async def start_partners(settings: Settings, households: int, seed: int,
     return district
 
 
-async def migrate_and_sync(settings: Settings, district: RunningDistrict, setup: Setup) -> str:
-    """The rest of ops.prepare_demo: migrate the store, sync, link; the store's URI."""
+async def migrate_and_sync(settings: Settings, district: RunningDistrict, setup: Setup, *,
+                           link: bool = True) -> str:
+    """The rest of ops.prepare_demo: migrate the store, sync, link (unless told not to);
+    the store's URI."""
     uri = await resolve_store_uri(settings)
     _, setup.migrate_s = await timed(upgrade_async(uri))
-    await sync_and_link(uri, district.partners_config(), setup)
+    await sync_and_link(uri, district.partners_config(), setup, link=link)
     return uri
 
 
-async def sync_and_link(uri: str, partners: dict[str, Any], setup: Setup) -> None:
+async def sync_and_link(uri: str, partners: dict[str, Any], setup: Setup, *,
+                        link: bool = True) -> None:
     """The sync feed one partner at a time (resumes from stored cursors), then linkage."""
     adapters = await build_adapters(partners, timeout_ms=30_000)
     pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
@@ -217,8 +241,9 @@ async def sync_and_link(uri: str, partners: dict[str, Any], setup: Setup) -> Non
             report, setup.sync_s[slug] = await timed(sync_all(pool, {slug: adapter}, link=False))
             _print_sync(slug, report, setup.sync_s[slug])
             setup.records += sum(report.records.values())
-        console.print("linking records to persons and households …")
-        setup.links, setup.link_s = await timed(link_all(pool))
+        if link:
+            console.print("linking records to persons and households …")
+            setup.links, setup.link_s = await timed(link_all(pool))
     finally:
         await pool.close()
         await close_adapters(adapters)
@@ -237,10 +262,13 @@ def setup_text(setup: Setup, households: int) -> str:
     sync = sum(setup.sync_s.values())
     per = ", ".join(f"{s} {v:.1f}" for s, v in setup.sync_s.items())
     linked = sum(n for m, n in setup.links.items() if m != "unlinked")
-    return "\n".join([
+    link = (f" | link {setup.link_s:.1f} s ({linked:,} linked, "
+            f"{setup.links.get('unlinked', 0):,} not)" if setup.links else "")
+    lines = [
         f"setup ({households:,} households)",
         f"  generate {gen} | partners start {part} | migrate {setup.migrate_s:.1f} s",
-        f"  sync {sync:.1f} s ({setup.records:,} new/changed records; {per}) | "
-        f"link {setup.link_s:.1f} s ({linked:,} linked, {setup.links.get('unlinked', 0):,} not)",
-        f"  gateway ready {setup.gateway_ready_s:.1f} s",
-    ])
+        f"  sync {sync:.1f} s ({setup.records:,} new/changed records; {per}){link}",
+    ]
+    if setup.gateway_ready_s:
+        lines.append(f"  gateway ready {setup.gateway_ready_s:.1f} s")
+    return "\n".join(lines)
