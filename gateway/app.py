@@ -15,25 +15,56 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.auth.access import Access
+from gateway.auth.identity import Authenticator
+from gateway.auth.policy import Policy
+from gateway.auth.principal import ANONYMOUS
 from gateway.context import Context, Services, make_context
 from gateway.db.store import Store
+from gateway.errors import Unauthenticated
+from gateway.limits import LimitedView, Limits, RequestGuard
 from gateway.schema import schema
 from gateway.settings import Settings
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(LimitedView):
     def __init__(self, services: dict[str, Services], *, ide: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if ide else None)
         self._services = services
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return make_context(self._services["current"], request, response)
+        services = self._services["current"]
+        principal = request.scope.get("juheli.principal", ANONYMOUS)
+        policy = await services.auth.policy() if services.auth else Policy()
+        return make_context(services, request, response, Access(principal, policy))
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+class Authenticated:
+    """Resolves the caller before GraphQL runs: bad credentials are a 401 with a coded error,
+    and no resolver ever runs for them."""
+
+    def __init__(self, app: ASGIApp, services: dict[str, Services]) -> None:
+        self.app, self._services = app, services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services = self._services.get("current")
+        if services is not None and services.auth is not None:
+            try:
+                scope["juheli.principal"] = await services.auth.principal(
+                    Request(scope).headers)
+            except Unauthenticated as exc:
+                response = JSONResponse(
+                    {"errors": [{"message": str(exc), "extensions": exc.extensions}]},
+                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def resolve_store_uri(settings: Settings) -> str:
@@ -69,11 +100,14 @@ def create_app(
             timeout_ms=settings.partner_timeout_ms,
         )
         holder["current"] = Services(store, adapters, settings.request_deadline_ms,
-                                     settings.partner_timeout_ms)
+                                     settings.partner_timeout_ms,
+                                     Authenticator(store.pool, settings))
         app.state.services = holder["current"]
+        await guard.start(store.pool)
         try:
             yield
         finally:
+            await guard.stop()
             await close_adapters(adapters)
             await store.close()
 
@@ -91,10 +125,13 @@ def create_app(
         # Partners are reported, not required: the gateway serves what it can.
         return JSONResponse({"status": "ready", "partners": sorted(services.adapters)})
 
-    graphql = GraphQLApp(holder, ide=ide)
+    limits = Limits.from_settings(settings)  # query limits, trusted documents, rate limits
+    graphql = GraphQLApp(holder, ide=ide and not limits.production)
+    guard = RequestGuard(graphql, limits, redis_url=settings.redis_url, ide=ide)
     routes = [
         Route("/", lambda request: RedirectResponse("/graphql")),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Every method reaches the guard, which answers the others with a coded 405.
+        Route("/graphql", Authenticated(guard, holder)),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

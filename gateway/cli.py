@@ -1,4 +1,5 @@
-"""`gateway` command line: demo, serve, migrate, sync, generate, export-schema, linkage."""
+"""`gateway` command line: demo, serve, migrate, sync, generate, export-schema, linkage,
+agency, key, grant, audit, documents."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -122,6 +123,149 @@ def export_schema(
         console.print(f"schema written to {out}")
 
 
+# --- agencies, keys, grants (gateway/auth/admin.py) --------------------------------------------
+
+agency = typer.Typer(help="Agencies: the bodies that query Juheli", no_args_is_help=True)
+app.add_typer(agency, name="agency")
+key_app = typer.Typer(help="API keys of agencies", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+grant = typer.Typer(help="Grants: role × field group × purpose → level", no_args_is_help=True)
+app.add_typer(grant, name="grant")
+
+
+def _admin(data_dir: Path | None, work: Any) -> Any:
+    """Run `work(pool)` against the store; coded errors become a message and exit 2."""
+    import asyncpg
+
+    from gateway.app import resolve_store_uri
+    from gateway.errors import GatewayError
+
+    async def run() -> Any:
+        pool = await asyncpg.create_pool(await resolve_store_uri(_settings(data_dir)),
+                                         min_size=1, max_size=2)
+        try:
+            return await work(pool)
+        finally:
+            await pool.close()
+
+    try:
+        return asyncio.run(run())
+    except GatewayError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@agency.command("add")
+def agency_add(
+    slug: Annotated[str, typer.Argument(help="Short id, e.g. rc-110105001001")],
+    name: Annotated[str, typer.Option(help="The body's name")],
+    role: Annotated[str, typer.Option(help="Role the grants speak of, e.g. mass_org")],
+    community: Annotated[list[str], typer.Option(help="Community code it may see; '*' = all")],
+    data_dir: DataDir = None,
+) -> None:
+    """Register an agency (or update it)."""
+    from gateway.auth.admin import add_agency
+
+    _admin(data_dir, lambda pool: add_agency(pool, slug, name, role, community))
+    console.print(f"agency {slug} ({role}) on {', '.join(community)}")
+
+
+@agency.command("list")
+def agency_list(data_dir: DataDir = None) -> None:
+    """Every agency, its role, communities and active keys."""
+    from rich.table import Table
+
+    from gateway.auth.admin import list_agencies
+
+    table = Table("agency", "name", "role", "communities", "keys", "revoked")
+    for a in _admin(data_dir, list_agencies):
+        table.add_row(a.slug, a.name, a.role, ",".join(a.communities), str(a.active_keys),
+                      a.revoked_at.isoformat(timespec="seconds") if a.revoked_at else "")
+    console.print(table)
+
+
+@agency.command("revoke")
+def agency_revoke(slug: str, data_dir: DataDir = None) -> None:
+    """Revoke an agency and every key it holds."""
+    from gateway.auth.admin import revoke_agency
+
+    _admin(data_dir, lambda pool: revoke_agency(pool, slug))
+    console.print(f"agency {slug} revoked")
+
+
+@key_app.command("issue")
+def key_issue(
+    agency_slug: Annotated[str, typer.Argument(metavar="AGENCY")],
+    days: Annotated[float, typer.Option(help="Days until it expires")] = 365,
+    label: str | None = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Issue a key; it is printed once and stored only as a hash."""
+    from gateway.auth import keys
+
+    issued = _admin(data_dir, lambda pool: keys.issue(pool, agency_slug, expires_in_days=days,
+                                                      label=label))
+    console.print(f"key {issued.id} for {issued.agency}, expires {issued.expires_at:%Y-%m-%d}")
+    print(issued.key)
+
+
+@key_app.command("rotate")
+def key_rotate(key_id: str, grace_hours: float = 24, data_dir: DataDir = None) -> None:
+    """A new key for the same agency; the old one expires after the grace period."""
+    from gateway.auth import keys
+
+    issued = _admin(data_dir, lambda pool: keys.rotate(pool, key_id, grace_hours=grace_hours))
+    console.print(f"key {issued.id} replaces {key_id} (which expires in {grace_hours} h)")
+    print(issued.key)
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: str, data_dir: DataDir = None) -> None:
+    """Revoke one key now."""
+    from gateway.auth import keys
+
+    _admin(data_dir, lambda pool: keys.revoke(pool, key_id))
+    console.print(f"key {key_id} revoked")
+
+
+@grant.command("list")
+def grant_list(role: str | None = None, data_dir: DataDir = None) -> None:
+    """The policy: every grant, or one role's."""
+    from rich.table import Table
+
+    from gateway.auth.admin import list_grants
+
+    table = Table("role", "field group", "purpose", "level", "communities")
+    for g in _admin(data_dir, lambda pool: list_grants(pool, role)):
+        table.add_row(g["role"], g["field_group"], g["purpose"], g["level"],
+                      ",".join(g["communities"] or ["(the agency's)"]))
+    console.print(table)
+
+
+@grant.command("set")
+def grant_set(
+    role: str, group: str, purpose: str,
+    level: Annotated[str, typer.Argument(help="none | masked | full")],
+    community: Annotated[list[str] | None, typer.Option(
+        help="Only these of the agency's communities")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Set what a role may see of a field group for a purpose."""
+    from gateway.auth.admin import set_grant
+
+    _admin(data_dir, lambda pool: set_grant(pool, role, group, purpose, level, community))
+    console.print(f"{role} / {group} / {purpose}: {level}")
+
+
+@grant.command("remove")
+def grant_remove(role: str, group: str, purpose: str, data_dir: DataDir = None) -> None:
+    """Remove a grant (what no grant allows is denied)."""
+    from gateway.auth.admin import remove_grant
+
+    _admin(data_dir, lambda pool: remove_grant(pool, role, group, purpose))
+    console.print(f"{role} / {group} / {purpose}: removed")
+
+
 linkage = typer.Typer(help="Measure record linkage on interchange CSV files (docs/linkage.md)",
                       no_args_is_help=True)
 app.add_typer(linkage, name="linkage")
@@ -207,3 +351,123 @@ def linkage_report(
         weights.add_row(level["comparison"], f"{level['hand']:+.1f}", f"{level['m']:.4f}",
                         f"{level['u']:.5f}", f"{level['weight']:+.2f}")
     console.print(weights)
+
+
+audit = typer.Typer(help="The audit log of personal-data reads (docs/audit.md)",
+                    no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+ArchiveDir = Annotated[Path | None, typer.Option(
+    "--archive", help="Archive segments folder (default: <data dir>/audit-archive)")]
+
+
+@audit.command("verify")
+def audit_verify(data_dir: DataDir = None, archive: ArchiveDir = None) -> None:
+    """Check the hash chain (archive segments, then the live table); exit 1 naming the first
+    broken row."""
+    from gateway.audit.commands import describe, verify_store
+
+    result = asyncio.run(verify_store(_settings(data_dir), archive=archive))
+    typer.echo(describe(result))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit.command("export")
+def audit_export(
+    household: Annotated[str, typer.Option(help="Household:<key> (or the bare key)")],
+    data_dir: DataDir = None,
+    archive: ArchiveDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """One household's access history: who read it, when, why, which field groups."""
+    from rich.table import Table
+
+    from gateway.audit.commands import export_store
+
+    accesses = asyncio.run(export_store(_settings(data_dir), household, archive=archive))
+    if json_out:
+        print(json.dumps([a.as_json() for a in accesses], ensure_ascii=False, indent=1))
+        return
+    table = Table("time (UTC)", "agency", "officer", "purpose", "field groups", "outcome",
+                  title=f"{household}: {len(accesses)} audited reads")
+    for a in accesses:
+        table.add_row(a.as_json()["at"], a.agency, a.officer or "-", a.purpose or "-",
+                      ", ".join(a.field_groups), a.outcome)
+    console.print(table)
+
+
+@audit.command("archive")
+def audit_archive(
+    data_dir: DataDir = None,
+    archive: ArchiveDir = None,
+    days: Annotated[int | None, typer.Option(
+        "--older-than-days", min=0, help="Default: JUHELI_AUDIT_RETENTION_DAYS (183)")] = None,
+) -> None:
+    """Move rows older than the retention period into a verifiable archive segment."""
+    from gateway.audit import ChainBroken
+    from gateway.audit.commands import archive_store
+
+    try:
+        done = asyncio.run(archive_store(_settings(data_dir), archive_to=archive, days=days))
+    except ChainBroken as exc:
+        typer.echo(f"nothing archived: the chain is broken at {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for name in done.orphans:
+        console.print(f"set aside {name} (an interrupted archive run's copy of live rows)")
+    if done.rows == 0:
+        console.print("no rows older than the retention period")
+        return
+    console.print(f"archived {done.rows:,} rows ({done.first_seq}–{done.last_seq}) to "
+                  f"{done.segment}")
+
+
+# --- trusted documents (gateway/limits/, docs/limits.md) -----------------------------------------
+
+documents = typer.Typer(help="Trusted documents: the operations production clients may run",
+                        no_args_is_help=True)
+app.add_typer(documents, name="documents")
+
+
+@documents.command("add")
+def documents_add(
+    manifest: Annotated[Path, typer.Argument(
+        help="graphql-codegen persisted-documents.json (sha256) or an Apollo manifest")],
+    data_dir: DataDir = None,
+) -> None:
+    """Check every document of a manifest against the schema and the limits, then trust them."""
+    from gateway.limits import ManifestInvalid
+    from gateway.limits.commands import add_manifest
+
+    try:
+        total, added = asyncio.run(add_manifest(_settings(data_dir), manifest))
+    except (ManifestInvalid, OSError) as exc:
+        for problem in getattr(exc, "problems", [str(exc)]):
+            typer.echo(f"error: {problem}", err=True)
+        typer.echo("nothing was added", err=True)
+        raise typer.Exit(2) from exc
+    console.print(f"{total} documents checked, {added} new, {total - added} already trusted")
+
+
+@documents.command("list")
+def documents_list(data_dir: DataDir = None) -> None:
+    """Every trusted document, a line each: id, bytes, when added, operation names."""
+    from gateway.limits.commands import list_documents
+
+    for row in asyncio.run(list_documents(_settings(data_dir))):
+        typer.echo(f"sha256:{row['id']}  {row['size']:>6}  "
+                   f"{row['added_at'].isoformat(timespec='seconds')}  {row['name'] or ''}")
+
+
+@documents.command("remove")
+def documents_remove(
+    document: Annotated[str, typer.Argument(help="sha256:<hex> or <hex>")],
+    data_dir: DataDir = None,
+) -> None:
+    """Stop trusting a document (every process forgets it within a minute)."""
+    from gateway.limits.commands import remove_document
+
+    if not asyncio.run(remove_document(_settings(data_dir), document)):
+        typer.echo(f"error: no trusted document {document}", err=True)
+        raise typer.Exit(1)
+    console.print(f"{document} is no longer trusted")

@@ -10,6 +10,10 @@ from typing import Any
 from starlette.requests import Request
 
 from gateway.adapters.base import Adapter
+from gateway.auth.access import Access
+from gateway.auth.identity import Authenticator
+from gateway.auth.policy import Policy
+from gateway.auth.principal import ANONYMOUS
 from gateway.db.store import Store
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.sources import SourcesReport
@@ -23,6 +27,7 @@ class Services:
     adapters: Mapping[str, Adapter]
     request_deadline_ms: int = 800
     partner_timeout_ms: int = 600
+    auth: Authenticator | None = None
 
 
 @dataclass
@@ -33,15 +38,19 @@ class Context:
     request: Request | None = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    access: Access = field(default_factory=lambda: Access(ANONYMOUS, Policy()))
 
     @property
     def store(self) -> Store:
         return self.services.store
 
 
-def make_context(services: Services, request: Request | None = None, response: Any = None) -> Context:
+def make_context(services: Services, request: Request | None = None, response: Any = None,
+                 access: Access | None = None) -> Context:
+    """A request's context. Without `access` the request is anonymous: it sees no household."""
     deadline = time.monotonic() + services.request_deadline_ms / 1000
     sources = SourcesReport()
     loaders = Loaders(services.store, services.adapters, sources, deadline=deadline,
                       partner_timeout=services.partner_timeout_ms / 1000)
-    return Context(services, loaders, sources, request, response)
+    return Context(services, loaders, sources, request, response,
+                   access=access or Access(ANONYMOUS, Policy()))

@@ -6,8 +6,42 @@
     │   ├── NotFound                  NOT_FOUND           (an id in a mutation names nothing)
     │   ├── LinkConflict              LINK_CONFLICT       (a review decision that cannot hold)
     │   ├── OfficerRequired           OFFICER_REQUIRED    (a decision without X-Officer)
-    │   └── InterchangeInvalid        INTERCHANGE_INVALID (a linkage CSV we cannot read)
+    │   ├── InterchangeInvalid        INTERCHANGE_INVALID (a linkage CSV we cannot read)
+    │   ├── InvalidQuery              GRAPHQL_VALIDATION_FAILED (not valid against the schema)
+    │   │   └── QuerySyntaxError      GRAPHQL_PARSE_FAILED
+    │   ├── InvalidVariables          BAD_USER_INPUT      (variables the operation cannot take)
+    │   ├── QueryRefused              QUERY_REFUSED       (a limit of docs/limits.md: nothing ran)
+    │   │   ├── QueryTooDeep          QUERY_TOO_DEEP
+    │   │   ├── TooManyAliases        TOO_MANY_ALIASES
+    │   │   ├── TooManyDirectives     TOO_MANY_DIRECTIVES
+    │   │   ├── TooManyTokens         TOO_MANY_TOKENS
+    │   │   ├── QueryTooCostly        QUERY_TOO_COSTLY
+    │   │   ├── PageTooLarge          PAGE_TOO_LARGE
+    │   │   └── IntrospectionDisabled INTROSPECTION_DISABLED
+    │   └── RequestRefused            REQUEST_REFUSED     (refused over HTTP before GraphQL ran;
+    │       │                                              `http_status`, `headers`)
+    │       ├── MalformedRequest      MALFORMED_REQUEST   400 (not a GraphQL-over-HTTP request)
+    │       ├── BodyTooLarge          BODY_TOO_LARGE      413
+    │       ├── QueryTooLarge         QUERY_TOO_LARGE     413
+    │       ├── VariablesTooLarge     VARIABLES_TOO_LARGE 413
+    │       ├── BatchingDisabled      BATCHING_DISABLED   400
+    │       ├── MethodNotAllowed      METHOD_NOT_ALLOWED  405 (a mutation over GET, a PUT…)
+    │       ├── UnsupportedMediaType  UNSUPPORTED_MEDIA_TYPE 415 (not JSON or GraphQL: CSRF)
+    │       ├── IdeDisabled           IDE_DISABLED        404 (production)
+    │       ├── DocumentNotFound      PERSISTED_QUERY_NOT_FOUND 400 (an unknown id, development)
+    │       ├── DocumentNotTrusted    DOCUMENT_NOT_TRUSTED 400 (production: unknown id, raw query)
+    │       └── RateLimited           RATE_LIMITED        429, with Retry-After
+    ├── Unauthenticated               UNAUTHENTICATED     (HTTP 401: no or unknown credentials)
+    │   ├── CredentialsExpired        CREDENTIALS_EXPIRED
+    │   ├── CredentialsRevoked        CREDENTIALS_REVOKED
+    │   └── TokenInvalid              TOKEN_INVALID       (signature, issuer, audience, clock)
+    ├── Forbidden                     FORBIDDEN
+    │   ├── ForbiddenField            FORBIDDEN_FIELD     (no grant for this field group)
+    │   ├── PurposeRequired           PURPOSE_REQUIRED    (personal data without X-Purpose)
+    │   └── PurposeNotAllowed         PURPOSE_NOT_ALLOWED (a grant exists, not for this purpose)
     ├── StoreNotReady                 STORE_NOT_MIGRATED
+    ├── AuditUnavailable              AUDIT_UNAVAILABLE   (a read not audited is not served)
+    ├── InternalError                 INTERNAL_ERROR      (an unexpected exception, masked)
     └── AdapterError(partner)         PARTNER_ERROR
         ├── PartnerUnavailable        PARTNER_UNAVAILABLE   (refused, reset, 5xx)
         ├── PartnerTimeout            PARTNER_TIMEOUT
@@ -58,8 +92,48 @@ class InterchangeInvalid(BadRequest):
     code = "INTERCHANGE_INVALID"
 
 
+class Unauthenticated(GatewayError):
+    """The request's credentials are missing, unknown or unusable (HTTP 401)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class CredentialsExpired(Unauthenticated):
+    code = "CREDENTIALS_EXPIRED"
+
+
+class CredentialsRevoked(Unauthenticated):
+    code = "CREDENTIALS_REVOKED"
+
+
+class TokenInvalid(Unauthenticated):
+    code = "TOKEN_INVALID"
+
+
+class Forbidden(GatewayError):
+    code = "FORBIDDEN"
+
+
+class ForbiddenField(Forbidden):
+    code = "FORBIDDEN_FIELD"
+
+
+class PurposeRequired(Forbidden):
+    code = "PURPOSE_REQUIRED"
+
+
+class PurposeNotAllowed(Forbidden):
+    code = "PURPOSE_NOT_ALLOWED"
+
+
 class StoreNotReady(GatewayError):
     code = "STORE_NOT_MIGRATED"
+
+
+class AuditUnavailable(GatewayError):
+    """The audit row of a personal-data read could not be committed; the data must not be served."""
+
+    code = "AUDIT_UNAVAILABLE"
 
 
 class AdapterError(GatewayError):
@@ -84,3 +158,135 @@ class PartnerRejected(AdapterError):
 
 class PartnerDataInvalid(AdapterError):
     code = "PARTNER_DATA_INVALID"
+
+
+# --- query limits, trusted documents, rate limits (gateway/limits/, docs/limits.md) ----------
+
+
+class InvalidQuery(BadRequest):
+    code = "GRAPHQL_VALIDATION_FAILED"
+
+
+class QuerySyntaxError(InvalidQuery):
+    code = "GRAPHQL_PARSE_FAILED"
+
+
+class InvalidVariables(BadRequest):
+    code = "BAD_USER_INPUT"
+
+
+class QueryRefused(BadRequest):
+    """The document breaks one of the limits; it was refused before any resolver ran."""
+
+    code = "QUERY_REFUSED"
+
+
+class QueryTooDeep(QueryRefused):
+    code = "QUERY_TOO_DEEP"
+
+
+class TooManyAliases(QueryRefused):
+    code = "TOO_MANY_ALIASES"
+
+
+class TooManyDirectives(QueryRefused):
+    code = "TOO_MANY_DIRECTIVES"
+
+
+class TooManyTokens(QueryRefused):
+    code = "TOO_MANY_TOKENS"
+
+
+class QueryTooCostly(QueryRefused):
+    code = "QUERY_TOO_COSTLY"
+
+
+class PageTooLarge(QueryRefused):
+    code = "PAGE_TOO_LARGE"
+
+
+class IntrospectionDisabled(QueryRefused):
+    code = "INTROSPECTION_DISABLED"
+
+
+class RequestRefused(BadRequest):
+    """The HTTP request itself is refused before GraphQL sees it, with this HTTP status."""
+
+    code = "REQUEST_REFUSED"
+    http_status: ClassVar[int] = 400
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class MalformedRequest(RequestRefused):
+    code = "MALFORMED_REQUEST"
+
+
+class BodyTooLarge(RequestRefused):
+    code = "BODY_TOO_LARGE"
+    http_status = 413
+
+
+class QueryTooLarge(RequestRefused):
+    code = "QUERY_TOO_LARGE"
+    http_status = 413
+
+
+class VariablesTooLarge(RequestRefused):
+    code = "VARIABLES_TOO_LARGE"
+    http_status = 413
+
+
+class BatchingDisabled(RequestRefused):
+    code = "BATCHING_DISABLED"
+
+
+class MethodNotAllowed(RequestRefused):
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+
+    def __init__(self, message: str, *, allow: str = "GET, POST", **extensions: Any) -> None:
+        super().__init__(message, **extensions)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": self.allow}
+
+
+class UnsupportedMediaType(RequestRefused):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+
+
+class IdeDisabled(RequestRefused):
+    code = "IDE_DISABLED"
+    http_status = 404
+
+
+class DocumentNotFound(RequestRefused):
+    """An unknown document id in development; Apollo's code, so its clients resend the text."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class DocumentNotTrusted(RequestRefused):
+    code = "DOCUMENT_NOT_TRUSTED"
+
+
+class RateLimited(RequestRefused):
+    code = "RATE_LIMITED"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, **extensions: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **extensions)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class InternalError(GatewayError):
+    """What a client sees of an unexpected exception: no message, type or trace of it."""
+
+    code = "INTERNAL_ERROR"

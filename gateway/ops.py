@@ -153,6 +153,16 @@ async def prepare_demo(settings: Settings, *, households: int, seed: int,
     return district, uri
 
 
+async def _seed_agencies(uri: str, settings: Settings) -> list[dict[str, str]]:
+    from gateway.auth.admin import seed_demo
+
+    pool = await asyncpg.create_pool(uri, min_size=1, max_size=2)
+    try:
+        return await seed_demo(pool, settings.data_dir / "demo-keys.json")
+    finally:
+        await pool.close()
+
+
 async def run_demo(settings: Settings, *, households: int, seed: int, port: int, serve: bool,
                    console: Console) -> None:
     from gateway import examples
@@ -160,9 +170,19 @@ async def run_demo(settings: Settings, *, households: int, seed: int, port: int,
     district, uri = await prepare_demo(settings, households=households, seed=seed, console=console)
     try:
         key, community, address = await _first_household(uri)
+        bodies = await _seed_agencies(uri, settings)
         url = f"http://127.0.0.1:{port}/graphql"
         console.rule("[bold green]Juheli demo is ready")
         console.print(f"GraphiQL: [bold]{url}[/bold]   (Ctrl-C stops everything)\n")
+        rc = next(b for b in bodies if b["agency"] == f"rc-{community}")
+        console.print("Every request is an agency acting for an officer, for a purpose. Paste "
+                      "these into GraphiQL's Headers tab (the residents' committee of the "
+                      "household below):")
+        print(json.dumps({"Authorization": f"Bearer {rc['key']}", "X-Purpose": rc["purpose"],
+                          "X-Officer": "demo-officer"}, ensure_ascii=False))
+        console.print(f"Keys of every demo body ({len(bodies)}: party committee, service hall, "
+                      f"hotline, mediation, mass organisations, statistics): "
+                      f"{settings.data_dir / 'demo-keys.json'}\n")
         for title, query, variables in [
             ("One household across every body", examples.HOUSEHOLD_360, {"id": f"Household:{key}"}),
             ("A community's households, page by page", examples.COMMUNITY_PAGE,

@@ -57,6 +57,76 @@ class Settings(BaseSettings):
     link_weights: Literal["learned", "hand"] = "learned"
     """Linkage: match weights learned by EM on each batch run, or the hand-set ones."""
 
+    audit_retention_days: int = Field(default=183, ge=1)
+    """Audit rows older than this leave the live table for verifiable archive segments
+    (`gateway audit archive`); they are moved, never dropped."""
+
+    # --- identity and access (gateway/auth/) ---------------------------------------------
+
+    jwt_keys_file: Path | None = None
+    """PEM public key or JWKS document that signs accepted JWTs; unset: JWTs are refused."""
+
+    jwt_issuer: str = "juheli-idp"
+    """The `iss` a JWT must carry."""
+
+    jwt_audience: str = "juheli"
+    """The `aud` a JWT must carry."""
+
+    jwt_agency_claim: str = "agency"
+    """The claim naming the agency (its slug) in a JWT."""
+
+    jwt_leeway_s: float = 30
+    """Clock skew tolerated on exp / nbf / iat."""
+
+    auth_cache_s: float = 5
+    """How long a process trusts what it read of keys, agencies and grants (revocation delay)."""
+
+    # --- query limits, trusted documents, rate limits (gateway/limits/, docs/limits.md) --------
+
+    mode: Literal["development", "production"] = "development"
+    """production: trusted documents only, no introspection, field suggestions or IDE."""
+
+    max_depth: int = Field(default=6, ge=1)
+    """Deepest field nesting (leaf included, counted through fragments); QUERY_TOO_DEEP."""
+
+    max_aliases: int = Field(default=15, ge=0)
+    """Aliases in one operation, counted through fragments; TOO_MANY_ALIASES."""
+
+    max_directives: int = Field(default=50, ge=0)
+    """Directives in one operation, counted through fragments; TOO_MANY_DIRECTIVES."""
+
+    max_tokens: int = Field(default=1000, ge=1)
+    """Lexical tokens in an ad-hoc document (trusted documents are exempt); TOO_MANY_TOKENS."""
+
+    max_cost: int = Field(default=5000, ge=1)
+    """Estimated cost: every field 1, times the list sizes above it; QUERY_TOO_COSTLY."""
+
+    list_size: int = Field(default=10, ge=1)
+    """Cost: the size assumed for a list that takes no `first` argument."""
+
+    max_page_size: int = Field(default=100, ge=1, le=100)
+    """Largest `first` / `last` a connection takes (the resolvers' own cap is 100)."""
+
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    """Largest request body; BODY_TOO_LARGE (HTTP 413)."""
+
+    max_query_bytes: int = Field(default=32 * 1024, ge=1024)
+    """Largest ad-hoc query text; QUERY_TOO_LARGE (HTTP 413)."""
+
+    max_variables_bytes: int = Field(default=64 * 1024, ge=1024)
+    """Largest `variables` (as JSON); VARIABLES_TOO_LARGE (HTTP 413)."""
+
+    rate_limit: int = Field(default=1200, ge=0)
+    """Requests one agency (or, without one, one client address) may make per window; 0 = off."""
+
+    rate_window_s: int = Field(default=60, ge=1)
+    """The rate limit's fixed window, in seconds."""
+
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "JUHELI_REDIS_URL")
+    )
+    """Redis for the shared rate-limit counters; unset: the counters live in the store."""
+
     @property
     def link_thresholds(self) -> Thresholds:
         if not self.link_review <= self.link_accept:

@@ -85,15 +85,48 @@ async def synced(district: Any, store_uri: str, settings: Settings) -> Any:
     return await run_sync(settings, partners=district.partners_config(), store_uri=store_uri)
 
 
+async def agency_key(uri: str, slug: str, role: str, communities: list[str]) -> str:
+    """Register an agency in the store at `uri` (idempotent) and issue it a fresh API key."""
+    import asyncpg
+
+    from gateway.auth import keys
+
+    conn = await asyncpg.connect(uri)
+    try:
+        await conn.execute(
+            "INSERT INTO agencies (slug, name, role, communities) VALUES ($1, $1, $2, $3) "
+            "ON CONFLICT (slug) DO UPDATE SET role = EXCLUDED.role, "
+            "communities = EXCLUDED.communities, revoked_at = NULL", slug, role, communities)
+        return (await keys.issue(conn, slug)).key
+    finally:
+        await conn.close()
+
+
+def agency_headers(key: str, purpose: str | None = "case_handling",
+                   officer: str | None = "test-officer") -> dict[str, str]:
+    # Empty values, not missing ones: a client's default headers must not fill them in.
+    from urllib.parse import quote
+
+    return {"Authorization": f"Bearer {key}", "X-Purpose": purpose or "",
+            "X-Officer": quote(officer or "")}
+
+
 @pytest.fixture(scope="session")
-async def client(synced: Any, district: Any, store_uri: str,
+async def district_key(synced: Any, store_uri: str) -> str:
+    """A district-wide residents' committee role: every field group, every community."""
+    return await agency_key(store_uri, "test-district", "residents_committee", ["*"])
+
+
+@pytest.fixture(scope="session")
+async def client(synced: Any, district: Any, store_uri: str, district_key: str,
                  settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=store_uri, partners=district.partners_config())
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test",
+                                     headers=agency_headers(district_key)) as c:
             yield c
 
 

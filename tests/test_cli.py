@@ -13,7 +13,8 @@ from gateway.db.embedded import with_database
 from gateway.db.migrate import ensure_database
 
 runner = CliRunner()
-COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate", "linkage"]
+COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate", "linkage", "agency",
+            "key", "grant", "audit", "documents"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData(
     naming_convention={
@@ -116,6 +117,8 @@ households = Table(
     Column("address_key", Text),  # compound|building|entrance|room, for address linkage
     # Set when people merged this household into another (the registry kept both numbers).
     Column("merged_into", BigInteger, ForeignKey("households.id")),
+    # The registry's household phones, normalized (migration 0007).
+    Column("phones", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Index("ix_households_community_key", "community_code", "key"),
     Index("ix_households_address_key", "address_key"),
@@ -210,6 +213,46 @@ link_models = Table(
     Column("model", JSONB, nullable=False),  # weights.Model.as_json(): levels with m, u, weight
 )
 
+# --- access control (migration 0005) -------------------------------------------------------
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("slug", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("communities", ARRAY(Text), nullable=False),  # community codes; ['*'] = all
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Text, primary_key=True),  # the public part of the key
+    Column("agency", Text, ForeignKey("agencies.slug"), nullable=False),
+    Column("secret_hash", Text, nullable=False),  # sha256 of the secret part
+    Column("label", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_keys_agency", "agency"),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("role", Text, nullable=False),
+    Column("field_group", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("level", Text, nullable=False),  # none | masked | full
+    Column("communities", ARRAY(Text)),  # NULL: the agency's own communities
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    CheckConstraint("level IN ('none', 'masked', 'full')", name="level"),
+    UniqueConstraint("role", "field_group", "purpose", name="uq_grants_rule"),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,
@@ -223,4 +266,60 @@ quarantine = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Column("resolved_at", DateTime(timezone=True)),
     UniqueConstraint("partner", "entity", "origin", "line", "reason", name="uq_quarantine_row"),
+)
+
+# --- audit (gateway/audit/): a hash chain of every personal-data read ----------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # Gapless, assigned under the chain head's row lock (not a sequence): a deleted row is a gap.
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("agency", Text, nullable=False),
+    Column("officer", Text),
+    Column("purpose", Text),
+    Column("operation_hash", Text, nullable=False),
+    Column("variables_hash", Text, nullable=False),
+    Column("households", ARRAY(Text), nullable=False),  # household keys (户编号)
+    Column("field_groups", ARRAY(Text), nullable=False),
+    Column("client", Text),
+    Column("outcome", Text, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),  # sha256 hex, see gateway/audit/_chain.py
+    Index("ix_audit_log_households", "households", postgresql_using="gin"),
+)
+
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one chain
+    Column("head_seq", BigInteger, nullable=False),  # the last appended row
+    Column("head_hash", Text, nullable=False),
+    Column("anchor_seq", BigInteger, nullable=False),  # the last archived row (0: none)
+    Column("anchor_hash", Text, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
+# --- query limits (gateway/limits/, migration 0006) -----------------------------------------
+
+trusted_documents = Table(
+    "trusted_documents",
+    metadata,
+    Column("id", Text, primary_key=True),  # sha256 of the body's UTF-8 bytes, lower-case hex
+    Column("body", Text, nullable=False),
+    Column("name", Text),  # the operation name(s) the document holds, for people
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    CheckConstraint("id ~ '^[0-9a-f]{64}$'", name="sha256"),
+)
+
+# Fixed-window request counters shared by every process; UNLOGGED: losing them in a crash only
+# forgives one window.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", Text, primary_key=True),  # agency:<slug> | client:<address>
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    prefixes=["UNLOGGED"],
 )

@@ -116,22 +116,27 @@ class Store:
         return {r["id"]: _household(r) for r in rows}
 
     async def households_page(
-        self, *, community: str | None, after: str | None, limit: int
+        self, *, community: str | None, after: str | None, limit: int,
+        communities: Sequence[str] | None = None,
     ) -> list[HouseholdRow]:
+        """A page in registry order; `communities` (None: any) bounds what may be returned."""
         rows = await self.fetch(
             _HOUSEHOLD_SQL
             + " WHERE ($1::text IS NULL OR h.community_code = $1) AND h.key > $2"
+            " AND ($4::text[] IS NULL OR h.community_code = ANY($4::text[]))"
             " AND h.merged_into IS NULL"
             " ORDER BY h.key LIMIT $3",
-            community, after or "", limit,
+            community, after or "", limit, list(communities) if communities is not None else None,
         )
         return [_household(r) for r in rows]
 
-    async def count_households(self, community: str | None) -> int:
+    async def count_households(self, community: str | None,
+                               communities: Sequence[str] | None = None) -> int:
         rows = await self.fetch(
             "SELECT count(*) AS n FROM households "
-            "WHERE ($1::text IS NULL OR community_code = $1) AND merged_into IS NULL",
-            community,
+            "WHERE ($1::text IS NULL OR community_code = $1) AND merged_into IS NULL"
+            " AND ($2::text[] IS NULL OR community_code = ANY($2::text[]))",
+            community, list(communities) if communities is not None else None,
         )
         return int(rows[0]["n"])
 
@@ -211,6 +216,7 @@ class Store:
         partial: str | None,
         entrance: str | None = None,
         limit: int = 20,
+        communities: Sequence[str] | None = None,
     ) -> list[asyncpg.Record]:
         return await self.fetch(
             """WITH hits AS (
@@ -229,8 +235,11 @@ class Store:
                )
                SELECT h.key, sum(score) AS score, array_agg(DISTINCT why) AS matched
                FROM hits JOIN households h ON h.id = hits.id
+               WHERE h.merged_into IS NULL
+                 AND ($8::text[] IS NULL OR h.community_code = ANY($8::text[]))
                GROUP BY h.key ORDER BY score DESC, h.key LIMIT $6""",
             id_number, phone, name, address_key, partial, limit, entrance,
+            list(communities) if communities is not None else None,
         )
 
     async def partners(self) -> list[asyncpg.Record]:

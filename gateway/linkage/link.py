@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import asyncpg
 import orjson
 
 from gateway.linkage.match import DEFAULT_THRESHOLDS, Decision, Indexes, Person, Scorer, Thresholds
-from gateway.linkage.normalize import parse_date, parse_gender, parse_phones
+from gateway.linkage.normalize import parse_date
 from gateway.linkage.places import compound_key
 from gateway.linkage.registry import REGISTRY, build_geography, build_households, build_persons
 from gateway.linkage.weights import Model, estimate
@@ -33,6 +34,13 @@ IMPACT = {"dispute": 3.0, "ticket": 3.0, "petition": 3.0, "care_card": 2.0, "har
 
 def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return parse_date(value)  # a store built before dates were stored normalized
 
 
 async def load_indexes(conn: asyncpg.Connection) -> Indexes:
@@ -49,29 +57,30 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
         idx.building_ids[(r["compound_id"], r["number"])] = r["id"]
     households = await conn.fetch(
         "SELECT h.id, h.community_code, h.address_key, coalesce(cp.name, '') AS compound, "
-        "s.raw->>'dh' AS phone FROM households h "
-        "LEFT JOIN compounds cp ON cp.id = h.compound_id "
-        "LEFT JOIN source_records s ON s.partner = $1 AND s.entity = 'household' "
-        "AND s.local_id = h.key AND s.subject = 0 WHERE h.merged_into IS NULL",
-        REGISTRY,
-    )
+        "h.phones FROM households h LEFT JOIN compounds cp ON cp.id = h.compound_id "
+        "WHERE h.merged_into IS NULL")
+    keys: dict[str, str] = {}  # compound name → key, computed once per compound
     for h in households:
         idx.household_community[h["id"]] = h["community_code"]
         if h["address_key"]:
             # The compound as the geography spells it, as record addresses are parsed to.
             _, building, entrance, room = h["address_key"].split("|")
-            idx.address[h["id"]] = (compound_key(h["compound"]) or "", building, entrance, room)
+            ckey = keys.get(h["compound"])
+            if ckey is None:
+                ckey = keys[h["compound"]] = compound_key(h["compound"]) or ""
+            idx.address[h["id"]] = (ckey, building, entrance, room)
             idx.by_block[(h["community_code"], f"{building}|{room}")].append(h["id"])
-        for parsed in parse_phones(h["phone"]):
-            if parsed.value:
-                idx.add_phone(parsed.value, h["id"])
+        for phone in _json(h["phones"]):  # stored normalized by the registry build
+            idx.add_phone(phone, h["id"])
     for p in await conn.fetch(
         "SELECT id, household_id, id_number, name, name_pinyin, phones, birth_date, gender "
         "FROM persons"
     ):
+        # birth_date and gender are stored normalized by the registry build
+        birth = p["birth_date"]
         person = Person(p["id"], p["household_id"], p["id_number"], p["name"], p["name_pinyin"],
-                        list(_json(p["phones"])), parse_date(p["birth_date"]),
-                        parse_gender(p["gender"]) or None)
+                        list(_json(p["phones"])), _iso_date(birth) if birth else None,
+                        p["gender"])
         if person.id_number:
             idx.by_id_number[person.id_number].append(person)
         if person.name:

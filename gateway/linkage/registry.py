@@ -20,6 +20,8 @@ import orjson
 from gateway.linkage.normalize import (
     address_key,
     parse_address,
+    parse_date,
+    parse_gender,
     parse_id,
     parse_name,
     parse_phones,
@@ -142,17 +144,18 @@ async def build_households(conn: asyncpg.Connection) -> None:
         compound_id = compound_ids.get((raw["sqbm"], a.compound or ""))
         building_id = building_ids.get((compound_id, a.building or "")) if compound_id else None
         entrance_id = entrance_ids.get((building_id, a.entrance or "")) if building_id else None
+        phones = [p.value for p in parse_phones(raw.get("dh")) if p.value]
         rows.append((rec["local_id"], raw["sqbm"], compound_id, building_id, entrance_id,
-                     a.floor, a.room, address_key(a)))
+                     a.floor, a.room, address_key(a), orjson.dumps(phones).decode()))
     await _ids(
         conn,
         """INSERT INTO households (key, community_code, compound_id, building_id, entrance_id,
-                                   floor, room, address_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                   floor, room, address_key, phones)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
            ON CONFLICT (key) DO UPDATE SET community_code = EXCLUDED.community_code,
              compound_id = EXCLUDED.compound_id, building_id = EXCLUDED.building_id,
              entrance_id = EXCLUDED.entrance_id, floor = EXCLUDED.floor, room = EXCLUDED.room,
-             address_key = EXCLUDED.address_key""",
+             address_key = EXCLUDED.address_key, phones = EXCLUDED.phones""",
         rows,
     )
     await conn.execute(
@@ -191,8 +194,11 @@ async def build_persons(conn: asyncpg.Connection) -> None:
         name = parse_name(raw.get("xm"))
         phones = [p.value for p in parse_phones(raw.get("lxdh")) if p.value]
         value = resident_id_number(raw.get("sfzh"))
+        # Stored normalized (M / F, ISO date): loading the link index then parses nothing.
+        birth = parse_date(raw.get("csrq"))
         rows.append((rec["local_id"], rec["household_id"], value, name.full, name.pinyin,
-                     raw.get("xb"), raw.get("csrq"), orjson.dumps(phones).decode()))
+                     parse_gender(raw.get("xb")) or None, birth.isoformat() if birth else None,
+                     orjson.dumps(phones).decode()))
     await _ids(
         conn,
         """INSERT INTO persons (key, household_id, id_number, name, name_pinyin, gender,

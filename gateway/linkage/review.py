@@ -19,7 +19,8 @@ from gateway.errors import BadRequest, LinkConflict, MalformedId, NotFound
 
 REVIEW_SQL = """
 SELECT l.source_record_id AS id, s.partner, s.entity, s.local_id, s.subject, s.read_at, s.attrs,
-       l.household_id, h.key AS household_key, p.key AS person_key, l.method, l.confidence,
+       l.household_id, h.key AS household_key, h.community_code, p.key AS person_key,
+       l.method, l.confidence,
        l.status, l.evidence, l.impact, l.decided_by, l.decided_at
 FROM links l
 JOIN source_records s ON s.id = l.source_record_id
@@ -61,6 +62,7 @@ class LinkState:
     attrs: dict[str, Any]
     household_id: int | None
     household_key: str | None
+    community: str | None
     person_key: str | None
     method: str
     confidence: float
@@ -78,7 +80,7 @@ class LinkState:
             key=RecordKey(data["partner"], data["entity"], data["local_id"], data["subject"]),
             read_at=data["read_at"], attrs=_json(data["attrs"]),
             household_id=data["household_id"], household_key=data["household_key"],
-            person_key=data["person_key"], method=data["method"],
+            community=data["community_code"], person_key=data["person_key"], method=data["method"],
             confidence=data["confidence"], status=data["status"],
             evidence=_json(data["evidence"]), impact=data["impact"],
             decided_by=data["decided_by"], decided_at=data["decided_at"],
@@ -93,25 +95,30 @@ def _json(value: Any) -> Any:
 
 
 async def review_page(
-    pool: asyncpg.Pool, *, community: str | None, after: tuple[float, int] | None, limit: int
+    pool: asyncpg.Pool, *, community: str | None, after: tuple[float, int] | None, limit: int,
+    communities: Sequence[str] | None = None,
 ) -> list[LinkState]:
-    """Proposed links, highest impact first, then oldest record first (keyset on both)."""
+    """Proposed links, highest impact first, then oldest record first (keyset on both);
+    `communities` (None: any) bounds whose households may be proposed."""
     impact, last = after if after else (float("inf"), 0)
     rows = await pool.fetch(
         REVIEW_SQL + """
         WHERE l.status = 'needs_review' AND ($1::text IS NULL OR h.community_code = $1)
+          AND ($5::text[] IS NULL OR h.community_code = ANY($5::text[]))
           AND (l.impact < $2 OR (l.impact = $2 AND l.source_record_id > $3))
         ORDER BY l.impact DESC, l.source_record_id LIMIT $4""",
-        community, impact, last, limit,
+        community, impact, last, limit, list(communities) if communities is not None else None,
     )
     return [LinkState.of(r) for r in rows]
 
 
-async def review_count(pool: asyncpg.Pool, community: str | None) -> int:
+async def review_count(pool: asyncpg.Pool, community: str | None,
+                       communities: Sequence[str] | None = None) -> int:
     value = await pool.fetchval(
         """SELECT count(*) FROM links l LEFT JOIN households h ON h.id = l.household_id
-           WHERE l.status = 'needs_review' AND ($1::text IS NULL OR h.community_code = $1)""",
-        community,
+           WHERE l.status = 'needs_review' AND ($1::text IS NULL OR h.community_code = $1)
+             AND ($2::text[] IS NULL OR h.community_code = ANY($2::text[]))""",
+        community, list(communities) if communities is not None else None,
     )
     return int(value or 0)
 

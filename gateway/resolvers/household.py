@@ -7,10 +7,12 @@ body that provides, say, `service_case` records appears in `services` with no co
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import strawberry
 
 from gateway.adapters.base import Record
+from gateway.auth.access import mask_date, mask_name
 from gateway.context import Context
 from gateway.db.store import HouseholdRow
 from gateway.linkage.orgs import branch_ordinal
@@ -34,19 +36,31 @@ from gateway.schema.records import (
 Info = strawberry.Info[Context, None]
 
 SERVICE_ENTITIES = ("service_case", "errand", "hardship_file", "pairing", "rights_case")
+
+
+def level(info: Info, group: str, row: HouseholdRow) -> str:
+    """This request's level for `group` of this household (or the coded refusal)."""
+    return info.context.access.level(group, row.key, row.community_code)
 APPEAL_ENTITIES = ("ticket", "petition")
 
 
 async def residents(info: Info, row: HouseholdRow) -> list[Resident]:
+    shown = level(info, "identity", row)
     links = await info.context.loaders.links.load(row.id)
     records = await records_for(info, links, ("resident",))
-    out = [build.resident(r, body_of(info.context, r.partner)) for r in records]
+    out = [replace(build.resident(r, body_of(info.context, r.partner)),
+                   scope=(row.key, row.community_code), identity_level=shown)
+           for r in records]
+    if shown == "masked":
+        out = [replace(r, name=mask_name(r.name), birth_date=mask_date(r.birth_date))
+               for r in out]
     # Head first, then by birth date: how a household register is read.
     order = {E.RelationToHead.HEAD: 0, E.RelationToHead.SPOUSE: 1}
     return sorted(out, key=lambda r: (order.get(r.relation_to_head, 2), r.birth_date or ""))  # type: ignore[arg-type]
 
 
 async def services(info: Info, row: HouseholdRow, kinds: list[E.ServiceKind] | None) -> list[ServiceRecord]:
+    level(info, "welfare", row)
     links = await info.context.loaders.links.load(row.id)
     entities = [k.value for k in kinds] if kinds else SERVICE_ENTITIES
     records = await records_for(info, links, entities)
@@ -55,6 +69,7 @@ async def services(info: Info, row: HouseholdRow, kinds: list[E.ServiceKind] | N
 
 
 async def disputes(info: Info, row: HouseholdRow, status: list[E.DisputeStatus] | None) -> list[Dispute]:
+    shown = level(info, "disputes", row)
     ctx = info.context
     links = await ctx.loaders.links.load(row.id)
     records = await records_for(info, links, ("dispute",))
@@ -71,12 +86,15 @@ async def disputes(info: Info, row: HouseholdRow, status: list[E.DisputeStatus] 
             also.append(Provenance(partner=t.partner, body=body_of(ctx, t.partner), entity=t.entity,
                                    local_id=t.local_id, read_at=t.read_at, live=False, stale=False))
         item = build.dispute(r, body_of(ctx, r.partner), also)
+        if shown == "masked":
+            item = replace(item, parties=[replace(p, name=mask_name(p.name)) for p in item.parties])
         if not status or item.status in status:
             out.append(item)
     return sorted(out, key=lambda d: d.occurred_on or "", reverse=True)
 
 
 async def appeals(info: Info, row: HouseholdRow) -> list[Appeal]:
+    level(info, "appeals", row)
     links = await info.context.loaders.links.load(row.id)
     records = await records_for(info, links, APPEAL_ENTITIES)
     out = [build.appeal(r, body_of(info.context, r.partner)) for r in records]
@@ -84,12 +102,15 @@ async def appeals(info: Info, row: HouseholdRow) -> list[Appeal]:
 
 
 async def care_cards(info: Info, row: HouseholdRow) -> list[CareCard]:
+    shown = level(info, "welfare", row)
     links = await info.context.loaders.links.load(row.id)
     records = await records_for(info, links, ("care_card",))
-    return [build.care_card(r, body_of(info.context, r.partner)) for r in records]
+    cards = [build.care_card(r, body_of(info.context, r.partner)) for r in records]
+    return [replace(c, holder=mask_name(c.holder)) for c in cards] if shown == "masked" else cards
 
 
 async def contact_visits(info: Info, row: HouseholdRow) -> list[ContactVisit]:
+    level(info, "party", row)
     links = await info.context.loaders.links.load(row.id)
     records = await records_for(info, links, ("contact_visit",))
     out = [build.contact_visit(r, body_of(info.context, r.partner)) for r in records]
@@ -97,6 +118,7 @@ async def contact_visits(info: Info, row: HouseholdRow) -> list[ContactVisit]:
 
 
 async def source_records(info: Info, row: HouseholdRow) -> list[SourceRecord]:
+    level(info, "identity", row)
     ctx = info.context
     links = await ctx.loaders.links.load(row.id)
     return [
@@ -152,6 +174,18 @@ async def _chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
 async def responsibility_chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
     """党员包户 → 支委包楼 → 书记包院 → 党委包支部, as far as the ledger covers it (computed
     once per household and request: `responsibleMember` reads the same chain)."""
+    shown = level(info, "party", row)
+    chain = await _memo_chain(info, row)
+    if shown == "masked":
+        return [replace(c, owner=_masked_member(c.owner)) for c in chain]
+    return chain
+
+
+def _masked_member(member: PartyMember | None) -> PartyMember | None:
+    return replace(member, name=mask_name(member.name)) if member else None
+
+
+async def _memo_chain(info: Info, row: HouseholdRow) -> list[Responsibility]:
     memo: dict[int, asyncio.Future[list[Responsibility]]] = info.context.extra.setdefault(
         "chains", {})
     if row.id not in memo:
@@ -160,6 +194,6 @@ async def responsibility_chain(info: Info, row: HouseholdRow) -> list[Responsibi
 
 
 async def responsible_member(info: Info, row: HouseholdRow) -> PartyMember | None:
-    chain = await responsibility_chain(info, row)
+    chain = await responsibility_chain(info, row)  # checks the party grant, masks when asked
     return next((r.owner for r in chain if r.level is E.ResponsibilityLevel.MEMBER_HOUSEHOLD
                  and r.owner is not None), None)

@@ -17,6 +17,7 @@ async def find_households(
 ) -> list[tuple[str, float, list[str]]]:
     if not any((address, name, id_number, phone)):
         raise BadRequest("give at least one of address, name, idNumber, phone")
+    access = info.context.access
     ident = parse_id(id_number) if id_number else None
     if id_number and (ident is None or ident.value is None):
         raise BadRequest("idNumber is not a valid resident ID number", argument="idNumber")
@@ -32,5 +33,11 @@ async def find_households(
     rows = await info.context.store.find_households(
         id_number=ident.value if ident else None, phone=phones[0] if phones else None,
         name=full_name, address_key=key, partial=part, entrance=entrance,
+        communities=access.communities,
     )
+    if rows and (name or id_number or phone):
+        # Finding a household by a person's name, ID number or phone reads their identity.
+        households = await info.context.store.households_by_key([r["key"] for r in rows])
+        for row in households.values():
+            access.level("identity", row.key, row.community_code)
     return [(r["key"], float(r["score"]), sorted(r["matched"])) for r in rows]

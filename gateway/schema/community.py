@@ -55,10 +55,12 @@ async def household_page(
     if size < 0 or size > MAX_PAGE:
         raise BadRequest(f"first must be between 0 and {MAX_PAGE}", argument="first")
     store = info.context.store
+    allowed = info.context.access.communities  # never a household outside the agency's
     rows = await store.households_page(
-        community=community, after=decode_cursor(after) if after else None, limit=size + 1
+        community=community, after=decode_cursor(after) if after else None, limit=size + 1,
+        communities=allowed,
     )
-    total = await store.count_households(community)
+    total = await store.count_households(community, allowed)
     page = rows[:size]
     edges = [HouseholdEdge(cursor=encode_cursor(r.key), node=Household.of(r)) for r in page]
     return HouseholdConnection(
@@ -102,7 +104,9 @@ class Building(Node):
 
 
 async def communities(info: Info, codes: list[str] | None = None) -> list[Community]:
-    rows = await info.context.store.communities(codes)
+    """Communities this request may see (an agency sees its own; anonymous callers none)."""
+    access = info.context.access
+    rows = [r for r in await info.context.store.communities(codes) if access.sees(r["code"])]
     return [
         Community(id=strawberry.ID(f"Community:{r['code']}"), code=r["code"], name=r["name"], street_code=r["street_code"],
                   street_name=r["street_name"], household_count=int(r["households"]))

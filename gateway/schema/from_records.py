@@ -38,8 +38,8 @@ def resident(r: Record, body: str) -> Resident:
         relation_to_head=E.coerce(E.RelationToHead, relation), relation_text=d.get("relation"),
         population_type=E.coerce(E.PopulationType, d.get("populationType")),
         tags=list(d.get("tags") or []), resident_id_masked=masked_id(d.get("idNumber")),
-        phone_masked=masked_phone(d.get("phone")), deregistered=bool(d.get("deregisteredOn")),
-        source=Provenance.of(r, body),
+        deregistered=bool(d.get("deregisteredOn")), source=Provenance.of(r, body),
+        id_raw=d.get("idNumber"), phone_raw=d.get("phone"),
     )
 
 

@@ -38,9 +38,13 @@ class Address:
     room: str | None = strawberry.field(description="室 / 号")
     normalized: str = strawberry.field(description="One canonical spelling")
     household_id: strawberry.Private[int]
+    scope: strawberry.Private[tuple[str, str]] = ("", "")
 
-    @strawberry.field(description="Every spelling of this address seen in the bodies' records")
-    async def raw(self, info: Info) -> list[str]:
+    @strawberry.field(description="Every spelling of this address seen in the bodies' records "
+                      "(contact field group; none at the masked level)")
+    async def raw(self, info: Info) -> list[str] | None:
+        if info.context.access.level("contact", *self.scope) != "full":
+            return []
         return sorted(await info.context.loaders.addresses.load(self.household_id))
 
 
@@ -68,7 +72,8 @@ class Household(Node):
                  f"{r.entrance}单元" if r.entrance else "", f"{r.room}室" if r.room else ""]
         return Address(street=None, community=r.community_name, compound=r.compound,
                        building=r.building, entrance=r.entrance, floor=r.floor, room=r.room,
-                       normalized="".join(parts), household_id=r.id)
+                       normalized="".join(parts), household_id=r.id,
+                       scope=(r.key, r.community_code))
 
     @strawberry.field(description="社区")
     async def community(
@@ -90,7 +95,7 @@ class Household(Node):
         return Building.of(r.building_id, r.building or "", r.compound, r.community_code)
 
     @strawberry.field(description="居民 — residents registered in this household")
-    async def residents(self, info: Info) -> list[Resident]:
+    async def residents(self, info: Info) -> list[Resident] | None:
         return await R.residents(info, self.row)
 
     @strawberry.field(description="党员包户 — the Party member responsible for this household")
@@ -98,33 +103,33 @@ class Household(Node):
         return await R.responsible_member(info, self.row)
 
     @strawberry.field(description="包联责任链: 党员包户 → 支委包楼 → 书记包院 → 党委包支部")
-    async def responsibility_chain(self, info: Info) -> list[Responsibility]:
+    async def responsibility_chain(self, info: Info) -> list[Responsibility] | None:
         return await R.responsibility_chain(info, self.row)
 
     @strawberry.field(description="服务 — services from every body (办件, 代办, 帮扶, 结对, 维权)")
-    async def services(self, info: Info, filter: ServiceFilter | None = None) -> list[ServiceRecord]:
+    async def services(self, info: Info, filter: ServiceFilter | None = None) -> list[ServiceRecord] | None:
         return await R.services(info, self.row, filter.kinds if filter else None)
 
     @strawberry.field(description="矛盾纠纷 — disputes from every body, de-duplicated")
     async def disputes(
         self, info: Info, status: list[E.DisputeStatus] | None = None
-    ) -> list[Dispute]:
+    ) -> list[Dispute] | None:
         return await R.disputes(info, self.row, status)
 
     @strawberry.field(description="诉求 — 12345 work orders and petitions")
-    async def appeals(self, info: Info) -> list[Appeal]:
+    async def appeals(self, info: Info) -> list[Appeal] | None:
         return await R.appeals(info, self.row)
 
     @strawberry.field(description="五卡 — care cards")
-    async def care_cards(self, info: Info) -> list[CareCard]:
+    async def care_cards(self, info: Info) -> list[CareCard] | None:
         return await R.care_cards(info, self.row)
 
     @strawberry.field(description="党员联系户走访 — contact visits")
-    async def contact_visits(self, info: Info) -> list[ContactVisit]:
+    async def contact_visits(self, info: Info) -> list[ContactVisit] | None:
         return await R.contact_visits(info, self.row)
 
     @strawberry.field(description="来源记录 — every body's record linked to this household")
-    async def source_records(self, info: Info) -> list[SourceRecord]:
+    async def source_records(self, info: Info) -> list[SourceRecord] | None:
         return await R.source_records(info, self.row)
 
 

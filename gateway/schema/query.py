@@ -39,7 +39,8 @@ class Query:
     @strawberry.field(description="户 — one household across every body; null when unknown")
     async def household(self, info: Info, id: strawberry.ID) -> Household | None:
         row = await info.context.loaders.household_by_key.load(_household_key(str(id)))
-        return Household.of(row) if row else None
+        # Outside the agency's communities a household does not exist, as far as it can tell.
+        return Household.of(row) if row and info.context.access.sees(row.community_code) else None
 
     @strawberry.field(description="Households, optionally of one community (Relay connection)")
     async def households(

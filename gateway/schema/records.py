@@ -71,9 +71,36 @@ class Resident(Node):
     population_type: E.PopulationType | None = strawberry.field(description="人口类型")
     tags: list[str] = strawberry.field(description="标签: 低保, 残疾, 独居老人…")
     resident_id_masked: str | None = strawberry.field(description="公民身份号码, masked")
-    phone_masked: str | None
     deregistered: bool = strawberry.field(description="注销/迁出 recorded but still listed")
     source: Provenance
+    id_raw: strawberry.Private[str | None] = None
+    phone_raw: strawberry.Private[str | None] = None
+    # (household key, community code) and the identity level this resident was shown at.
+    scope: strawberry.Private[tuple[str, str] | None] = None
+    identity_level: strawberry.Private[str] = "masked"
+
+    @strawberry.field(description="公民身份号码: in full with a full identity grant, else masked")
+    def resident_id(self) -> str | None:
+        if self.identity_level == "full":
+            return parse_id(self.id_raw).value or self.resident_id_masked
+        return self.resident_id_masked
+
+    @strawberry.field(description="Phone, masked (contact field group)")
+    def phone_masked(self, info: strawberry.Info) -> str | None:
+        self._contact(info)
+        return masked_phone(self.phone_raw)
+
+    @strawberry.field(description="Phone: in full with a full contact grant, else masked")
+    def phone(self, info: strawberry.Info) -> str | None:
+        if self._contact(info) == "full":
+            found = [p.value for p in parse_phones(self.phone_raw) if p.value]
+            return found[0] if found else masked_phone(self.phone_raw)
+        return masked_phone(self.phone_raw)
+
+    def _contact(self, info: strawberry.Info) -> str:
+        household, community = self.scope or ("", "")
+        level: str = info.context.access.level("contact", household, community)
+        return level
 
 
 @strawberry.type(description="服务记录 — a service one body delivered: 办件, 代办, 困难帮扶, 结对, 维权")

@@ -5,16 +5,23 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import unquote
 
 import strawberry
 
 from gateway.context import Context
-from gateway.errors import BadRequest, MalformedId, OfficerRequired
+from gateway.errors import (
+    BadRequest,
+    ForbiddenField,
+    GatewayError,
+    MalformedId,
+    NotFound,
+    OfficerRequired,
+)
 from gateway.linkage import review as R
 from gateway.resolvers.fetch import body_of
 from gateway.schema import enums as E
 from gateway.schema.community import MAX_PAGE, PageInfo
+from gateway.schema.community import communities as communities_of
 from gateway.schema.household import Household
 from gateway.schema.node import Node
 from gateway.schema.records import (
@@ -131,27 +138,62 @@ async def review_queue(
     if size < 0 or size > MAX_PAGE:
         raise BadRequest(f"first must be between 0 and {MAX_PAGE}", argument="first")
     pool = info.context.store.pool
-    rows = await R.review_page(pool, community=community,
+    access = info.context.access
+    allowed = [c for c in (access.communities if access.communities is not None else
+                           [c.code for c in await communities_of(info)])
+               if _may_decide(info, c)]
+    rows = await R.review_page(pool, community=community, communities=allowed,
                                after=_decode(after) if after else None, limit=size + 1)
+    for s in rows[:size]:  # what the reviewer is shown is audited like any identity read
+        access.level("identity", s.household_key or "", s.community or "")
     edges = [LinkReviewEdge(cursor=_cursor(s), node=review_item(info, s)) for s in rows[:size]]
     return LinkReviewConnection(
         edges=edges,
         page_info=PageInfo(has_next_page=len(rows) > size,
                            end_cursor=edges[-1].cursor if edges else None),
-        total_count=await R.review_count(pool, community),
+        total_count=await R.review_count(pool, community, allowed),
     )
 
 
 # --- mutations ---------------------------------------------------------------------------------
 
 
+def _may_decide(info: Info, community: str) -> bool:
+    """Linkage review needs the identity group in full for the household's community."""
+    try:
+        return info.context.access.level("identity", "", community) == "full"
+    except GatewayError:
+        return False
+
+
+async def _require(info: Info, households: list[str]) -> None:
+    """Refuse a decision on a household the officer may not see, or see only masked."""
+    rows = await info.context.store.households_by_key(households)
+    access = info.context.access
+    for key in households:
+        row = rows.get(key)
+        if row is None or not access.sees(row.community_code):
+            raise NotFound(f"no household Household:{key}", id=f"Household:{key}")
+        if access.level("identity", row.key, row.community_code) != "full":
+            raise ForbiddenField("linkage decisions need the identity field group in full",
+                                 group="identity")
+
+
+async def _current(info: Info, key: R.RecordKey) -> str | None:
+    """The household the record is linked or proposed to now (a record outside the caller's
+    communities reads as not found)."""
+    state = await R.link_state(info.context.store.pool, key)
+    if state is None:
+        raise NotFound(f"no record {key.id()}", id=key.id())
+    return state.household_key
+
+
 def _officer(info: Info) -> str:
-    """The officer deciding: header `X-Officer` (UTF-8, percent-encoded where needed)."""
-    request = info.context.request
-    value = unquote(request.headers.get("x-officer", "")).strip() if request else ""
-    if not value:
-        raise OfficerRequired("a linkage decision needs the deciding officer in X-Officer")
-    return value
+    """The officer deciding: from the token, or the `X-Officer` header."""
+    officer = info.context.access.principal.officer
+    if not officer:
+        raise OfficerRequired("a linkage decision needs the deciding officer (X-Officer)")
+    return officer
 
 
 def _key(value: str, kind: str) -> str:
@@ -182,9 +224,11 @@ class Mutation:
         resident: strawberry.ID | None = None, note: str | None = None,
     ) -> LinkDecision:
         officer = _officer(info)
+        key = R.RecordKey.parse(str(record))
+        target = _key(str(household), "Household") if household else None
+        await _require(info, [h for h in (await _current(info, key), target) if h])
         state = await R.confirm(
-            info.context.store.pool, officer, R.RecordKey.parse(str(record)),
-            household=_key(str(household), "Household") if household else None,
+            info.context.store.pool, officer, key, household=target,
             person=_resident(str(resident)) if resident else None, note=note,
         )
         return _decision(info, state)
@@ -194,8 +238,12 @@ class Mutation:
     async def reject_link(self, info: Info, record: strawberry.ID,
                           note: str | None = None) -> LinkDecision:
         officer = _officer(info)
-        state = await R.reject(info.context.store.pool, officer,
-                               R.RecordKey.parse(str(record)), note)
+        key = R.RecordKey.parse(str(record))
+        current = await _current(info, key)
+        if current is None:
+            raise NotFound(f"{key.id()} is linked to no household", id=key.id())
+        await _require(info, [current])
+        state = await R.reject(info.context.store.pool, officer, key, note)
         return _decision(info, state)
 
     @strawberry.mutation(description="Two registered households are one: `from` is merged into "
@@ -206,6 +254,7 @@ class Mutation:
         note: str | None = None,
     ) -> Household:
         officer = _officer(info)
+        await _require(info, [_key(str(into), "Household"), _key(str(from_), "Household")])
         await R.merge(info.context.store.pool, officer, _key(str(into), "Household"),
                       _key(str(from_), "Household"), note)
         row = await info.context.store.households_by_key([_key(str(into), "Household")])
@@ -218,6 +267,7 @@ class Mutation:
         note: str | None = None,
     ) -> Household:
         officer = _officer(info)
+        await _require(info, [_key(str(household), "Household")])
         key = await R.split(info.context.store.pool, officer, _key(str(household), "Household"),
                             [_resident(str(r)) for r in residents], note)
         rows = await info.context.store.households_by_key([key])

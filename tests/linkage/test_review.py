@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.linkage.link import link_all, link_pending
-from tests.conftest import migrated_store
+from tests.conftest import agency_headers, agency_key, migrated_store
 
 OFFICER = {"X-Officer": quote("网格员 王芳")}
 
@@ -46,13 +46,21 @@ async def review_store(pg_admin: str, district: Any, settings: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-async def api(review_store: str, district: Any, settings: Any) -> AsyncIterator[Any]:
+async def review_key(review_store: str) -> str:
+    return await agency_key(review_store, "review-district", "residents_committee", ["*"])
+
+
+@pytest.fixture(scope="module")
+async def api(review_store: str, review_key: str, district: Any,
+              settings: Any) -> AsyncIterator[Any]:
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=review_store, partners=district.partners_config())
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test") as c:
+        headers = agency_headers(review_key, officer=None)
+        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test",
+                                     headers=headers) as c:
 
             async def run(query: str, variables: dict[str, Any] | None = None,
                           headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -217,8 +225,8 @@ async def test_bad_decisions_get_coded_errors(api: Any, pool: asyncpg.Pool) -> N
         key) == 0
 
 
-async def test_mutations_are_refused_over_get(api: Any, review_store: str, district: Any,
-                                              settings: Any) -> None:
+async def test_mutations_are_refused_over_get(api: Any, review_store: str, review_key: str,
+                                              district: Any, settings: Any) -> None:
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=review_store, partners=district.partners_config())
@@ -227,7 +235,7 @@ async def test_mutations_are_refused_over_get(api: Any, review_store: str, distr
         async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test") as c:
             r = await c.get("/graphql", params={
                 "query": 'mutation { rejectLink(record: "SourceRecord:hall:case:X:0") '
-                         "{ decidedBy } }"}, headers=OFFICER)
+                         "{ decidedBy } }"}, headers={**agency_headers(review_key), **OFFICER})
     assert r.status_code in {400, 405}
 
 

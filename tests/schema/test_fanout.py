@@ -36,9 +36,10 @@ async def test_page_of_fifty_makes_one_call_per_partner_entity(
 
 
 async def test_partner_down_keeps_the_rest_and_says_why(
-    synced: Any, district: Any, store_uri: str, settings: Any, gql: Any
+    synced: Any, district: Any, store_uri: str, settings: Any, gql: Any, district_key: str
 ) -> None:
     from gateway.app import create_app
+    from tests.conftest import agency_headers
 
     broken = dict(district.partners_config())
     broken["hall"] = {"kind": "rest", "base_url": "http://127.0.0.1:9"}  # nothing listens
@@ -47,7 +48,8 @@ async def test_partner_down_keeps_the_rest_and_says_why(
     ids = [e["node"]["id"] for e in first["data"]["households"]["edges"]]
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t",
+                                     headers=agency_headers(district_key)) as client:
             for hid in ids:
                 response = await client.post("/graphql", json={
                     "query": "query($id: ID!) { household(id: $id) { residents { name } "

@@ -1,0 +1,178 @@
+"""The authorization matrix, generated from the policy in the store: every role × field group ×
+purpose, in and out of the agency's community, asserting returned in full, masked, or refused
+with its code — through `household`, through `node(id)`, and through `findHouseholds`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+
+from gateway.auth.policy import Policy, load_policy
+from tests.conftest import agency_headers, agency_key
+
+PURPOSES = [None, "case_handling", "joint_meeting", "service_delivery", "statistics"]
+ROLES = ["residents_committee", "party_committee", "service_hall", "hotline", "mediation",
+         "mass_org", "property", "statistics"]
+# How each field group shows in one query, and the path its refusal is reported at.
+GROUP_FIELDS = {
+    "identity": (("residents",), "residents { name residentId }"),
+    "contact": (("address", "raw"), "address { raw }"),
+    "welfare": (("services",), "services { number }"),
+    "disputes": (("disputes",), "disputes { number parties { name } }"),
+    "appeals": (("appeals",), "appeals { number }"),
+    "party": (("responsibleMember",), "responsibleMember { name }"),
+}
+
+
+def _at(household: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = household
+    for key in path:
+        value = value[key]
+    return value
+QUERY = "query($id: ID!) { household(id: $id) { id " + " ".join(
+    f for _, f in GROUP_FIELDS.values()) + " } }"
+
+
+@pytest.fixture(scope="module")
+async def world(synced: Any, store_uri: str) -> dict[str, Any]:
+    """A household in one community with something in every group, one in another."""
+    conn = await asyncpg.connect(store_uri)
+    try:
+        row = await conn.fetchrow(
+            """SELECT h.key, h.community_code, count(DISTINCT s.entity) AS kinds FROM households h
+               JOIN links l ON l.household_id = h.id AND l.status IN ('auto', 'confirmed')
+               JOIN source_records s ON s.id = l.source_record_id
+               WHERE s.entity IN ('dispute', 'ticket', 'service_case', 'resident',
+                                  'responsibility')
+               GROUP BY h.key, h.community_code ORDER BY kinds DESC, h.key LIMIT 1""")
+        other = await conn.fetchrow(
+            "SELECT key, community_code FROM households WHERE community_code <> $1 "
+            "ORDER BY key LIMIT 1", row["community_code"])
+        resident = await conn.fetchval(
+            """SELECT p.key FROM persons p JOIN households h ON h.id = p.household_id
+               WHERE h.key = $1 AND p.id_number IS NOT NULL ORDER BY p.key LIMIT 1""",
+            row["key"])
+        outside = await conn.fetchval(
+            """SELECT p.key FROM persons p JOIN households h ON h.id = p.household_id
+               WHERE h.key = $1 ORDER BY p.key LIMIT 1""", other["key"])
+        policy = await load_policy(conn)
+    finally:
+        await conn.close()
+    return {"home": row["key"], "community": row["community_code"], "kinds": row["kinds"],
+            "other": other["key"], "resident": resident, "outside": outside, "policy": policy}
+
+
+@pytest.fixture(scope="module")
+async def keys(world: dict[str, Any], store_uri: str) -> dict[str, str]:
+    return {role: await agency_key(store_uri, f"matrix-{role}", role, [world["community"]])
+            for role in ROLES}
+
+
+def _errors(body: dict[str, Any]) -> dict[str, str]:
+    return {str(e["path"][-1]) if e.get("path") else "": e["extensions"]["code"]
+            for e in body.get("errors") or []}
+
+
+def _expected(policy: Policy, role: str, group: str, purpose: str | None, community: str) -> str:
+    if purpose is None:
+        return "PURPOSE_REQUIRED"
+    level = policy.level(role, group, purpose, community)
+    if level != "none":
+        return level
+    return "PURPOSE_NOT_ALLOWED" if policy.allowed_purposes(role, group) else "FORBIDDEN_FIELD"
+
+
+def _check_shown(group: str, level: str, household: dict[str, Any]) -> None:
+    value = _at(household, GROUP_FIELDS[group][0])
+    if group == "identity":
+        assert value, "residents shown"
+        names = [r["name"] for r in value if r["name"]]
+        ids = [r["residentId"] for r in value if r["residentId"]]
+        masked_names = [n for n in names if "*" in n]
+        if level == "masked":
+            assert names and len(masked_names) == len(names), names
+            assert all("*" in i for i in ids), ids
+        else:
+            assert names and not masked_names, names
+            assert any("*" not in i for i in ids), ids
+    elif group == "contact":
+        assert (value == []) == (level == "masked"), value
+    elif group == "disputes":
+        names = [p["name"] for d in value for p in d["parties"] if p["name"]]
+        assert all(("*" in n) == (level == "masked") for n in names), names
+    elif group == "party" and value is not None:
+        assert ("*" in (value["name"] or "*")) == (level == "masked"), value
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_role_sees_what_its_grants_say(
+    role: str, world: dict[str, Any], keys: dict[str, str], client: Any
+) -> None:
+    policy: Policy = world["policy"]
+    for purpose in PURPOSES:
+        headers = agency_headers(keys[role], purpose=purpose)
+        response = await client.post("/graphql", headers=headers, json={
+            "query": QUERY, "variables": {"id": f"Household:{world['home']}"}})
+        assert response.status_code == 200
+        body = response.json()
+        household = body["data"]["household"]
+        assert household is not None, "its own community's household is visible"
+        errors = _errors(body)
+        if (role, purpose) == ("residents_committee", "case_handling"):
+            # the household has something in every group, so no check below is vacuous
+            assert all(_at(household, path) for path, _ in GROUP_FIELDS.values()), household
+        for group, (path, _) in GROUP_FIELDS.items():
+            expected = _expected(policy, role, group, purpose, world["community"])
+            where = (role, purpose, group)
+            if expected in {"masked", "full"}:
+                assert path[-1] not in errors, (where, errors)
+                _check_shown(group, expected, household)
+            else:
+                assert _at(household, path) is None, where
+                assert errors.get(path[-1]) == expected, (where, errors)
+
+        # Outside its community: nothing, not even an error that says the household exists.
+        outside = (await client.post("/graphql", headers=headers, json={
+            "query": QUERY, "variables": {"id": f"Household:{world['other']}"}})).json()
+        assert outside["data"]["household"] is None and "errors" not in outside, (role, purpose)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_node_and_search_obey_the_same_grants(
+    role: str, world: dict[str, Any], keys: dict[str, str], client: Any
+) -> None:
+    policy: Policy = world["policy"]
+    headers = agency_headers(keys[role], purpose="case_handling")
+    node = "query($id: ID!) { node(id: $id) { id ... on Resident { name residentId } } }"
+    inside = (await client.post("/graphql", headers=headers, json={
+        "query": node, "variables": {"id": f"Resident:rc:{world['resident']}"}})).json()
+    expected = _expected(policy, role, "identity", "case_handling", world["community"])
+    if expected == "full":
+        assert "*" not in inside["data"]["node"]["residentId"]
+    elif expected == "masked":
+        assert "*" in inside["data"]["node"]["name"]
+    else:
+        assert inside["data"]["node"] is None
+        assert _errors(inside).get("node") == expected
+    for hidden in (f"Resident:rc:{world['outside']}", f"Household:{world['other']}"):
+        body = (await client.post("/graphql", headers=headers, json={
+            "query": node, "variables": {"id": hidden}})).json()
+        assert body["data"]["node"] is None and "errors" not in body, (role, hidden)
+    # findHouseholds never returns a household outside the agency's communities
+    found = (await client.post("/graphql", headers=headers, json={
+        "query": "{ findHouseholds(address: \"1号楼1单元101\") { household { id } } }"})).json()
+    ids = {m["household"]["id"] for m in (found["data"] or {}).get("findHouseholds") or []}
+    assert f"Household:{world['other']}" not in ids
+    listed = (await client.post("/graphql", headers=headers, json={
+        "query": "{ households(first: 100) { totalCount edges { node { id } } } "
+                 "communities { code } }"})).json()["data"]
+    assert [c["code"] for c in listed["communities"]] == [world["community"]]
+    assert f"Household:{world['other']}" not in {e["node"]["id"] for e in listed["households"]["edges"]}
+
+
+async def test_anonymous_callers_see_no_household(world: dict[str, Any], client: Any) -> None:
+    body = (await client.post("/graphql", headers={"Authorization": ""}, json={
+        "query": QUERY, "variables": {"id": f"Household:{world['home']}"}})).json()
+    assert body["data"]["household"] is None
