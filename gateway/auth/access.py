@@ -2,7 +2,8 @@
 
 The schema asks `level(group, household, community)` before it shows personal data. The answer
 is a level (`masked`, `full`), or a coded error for that field alone — `PURPOSE_REQUIRED`,
-`PURPOSE_NOT_ALLOWED`, `FORBIDDEN_FIELD` — while the rest of the answer still returns. Every
+`PURPOSE_NOT_ALLOWED`, `FORBIDDEN_FIELD`, `OFFICER_REQUIRED` — while the rest of the answer
+still returns. Every
 level granted is remembered (household × field group) for the request's audit entry.
 Households outside the agency's communities are never shown at all: `sees` filters them before
 any field is asked for, so nothing says whether they exist.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from gateway.auth.policy import Policy
 from gateway.auth.principal import Principal
-from gateway.errors import ForbiddenField, PurposeNotAllowed, PurposeRequired
+from gateway.errors import ForbiddenField, OfficerRequired, PurposeNotAllowed, PurposeRequired
 
 
 @dataclass(slots=True)
@@ -51,6 +52,9 @@ class Access:
         if purpose is None:
             raise PurposeRequired(f"reading {group} data needs a declared purpose (X-Purpose)",
                                   group=group)
+        if not self.principal.officer:
+            raise OfficerRequired(f"reading {group} data needs the officer who asks "
+                                  "(X-Officer, or the token's name)", group=group)
         key = (group, community)
         level = self._levels.get(key)
         if level is None:

@@ -172,6 +172,15 @@ async def test_node_and_search_obey_the_same_grants(
     assert f"Household:{world['other']}" not in {e["node"]["id"] for e in listed["households"]["edges"]}
 
 
+async def test_personal_reads_name_the_officer(world: dict[str, Any], keys: dict[str, str],
+                                               client: Any) -> None:
+    headers = agency_headers(keys["residents_committee"], officer=None)
+    body = (await client.post("/graphql", headers=headers, json={
+        "query": QUERY, "variables": {"id": f"Household:{world['home']}"}})).json()
+    assert body["data"]["household"]["id"] == f"Household:{world['home']}"
+    assert set(_errors(body).values()) == {"OFFICER_REQUIRED"}
+
+
 async def test_anonymous_callers_see_no_household(world: dict[str, Any], client: Any) -> None:
     body = (await client.post("/graphql", headers={"Authorization": ""}, json={
         "query": QUERY, "variables": {"id": f"Household:{world['home']}"}})).json()

@@ -89,3 +89,7 @@ def test_traditional_characters_fold_by_dictionary_not_by_list(traditional, simp
     # none of these surnames or given-name characters was ever listed in our code
     assert parse_name(traditional).full == simplified
     assert name_similarity(traditional, simplified) == 1.0
+
+
+def test_a_lone_surrogate_is_dropped_not_fatal():
+    assert parse_name("王\ud800芳").full == "王芳"

@@ -58,7 +58,7 @@ async def api(review_store: str, review_key: str, district: Any,
     app = create_app(settings, store_uri=review_store, partners=district.partners_config())
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        headers = agency_headers(review_key, officer=None)
+        headers = agency_headers(review_key, officer="复核员")
         async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test",
                                      headers=headers) as c:
 
@@ -112,7 +112,7 @@ async def test_confirm_needs_an_officer_and_is_sticky(api: Any, pool: asyncpg.Po
     item = queue["edges"][0]["node"]
     confirm = """mutation($r: ID!) { confirmLink(record: $r, note: "核实过") {
         decidedBy decidedAt household { id } record { id status linkMethod } } }"""
-    refused = await api(confirm, {"r": item["record"]["id"]})
+    refused = await api(confirm, {"r": item["record"]["id"]}, {"X-Officer": ""})
     assert _code(refused) == "OFFICER_REQUIRED"
 
     done = (await api(confirm, {"r": item["record"]["id"]}, OFFICER))["data"]["confirmLink"]

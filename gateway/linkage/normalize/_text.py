@@ -81,7 +81,12 @@ def fold(text: str, *, keep_space: bool = False) -> str:
 
 def simplify(text: str) -> str:
     """Traditional and variant characters to their simplified form (OpenCC t2s)."""
-    return str(_T2S.convert(text)) if text else text
+    if not text:
+        return text
+    try:
+        return str(_T2S.convert(text))
+    except UnicodeEncodeError:  # lone surrogates from a broken cell: drop them, convert the rest
+        return str(_T2S.convert(text.encode("utf-8", "ignore").decode("utf-8")))
 
 
 def is_placeholder(text: str) -> bool:
