@@ -119,7 +119,10 @@ class GatewayProcess:
     def __init__(self, *, data_dir: Path, store_uri: str, partners_file: Path, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The per-agency rate limit (1,200/min by default) would turn a load test into a
+        # rate-limit test: benches measure the gateway, so the limit is off unless set.
         env = dict(os.environ, DATABASE_URL=store_uri, JUHELI_PARTNERS_FILE=str(partners_file))
+        env.setdefault("JUHELI_RATE_LIMIT", "0")
         cmd = [*_gateway_command(), "serve", "--data-dir", str(data_dir),
                "--host", "127.0.0.1", "--port", str(self.port), "--no-ide"]
         self._log = log
