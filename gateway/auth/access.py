@@ -19,6 +19,9 @@ from gateway.auth.policy import Policy
 from gateway.auth.principal import Principal
 from gateway.errors import ForbiddenField, OfficerRequired, PurposeNotAllowed, PurposeRequired
 
+# Purposes that may read aggregates only (`households { totalCount }`), never a household.
+AGGREGATE_PURPOSES = frozenset({"statistics"})
+
 
 @dataclass(slots=True)
 class Access:
@@ -42,6 +45,14 @@ class Access:
         if agency is None:
             return []
         return None if "*" in agency.communities else sorted(agency.communities)
+
+    def households_allowed(self) -> None:
+        """A purpose that gets aggregates only (statistics) sees no household object: totals,
+        not families. Raises the coded refusal."""
+        purpose = self.principal.purpose
+        if purpose in AGGREGATE_PURPOSES:
+            raise PurposeNotAllowed(f"the purpose {purpose!r} gets aggregates only: counts, "
+                                    "not households", purpose=purpose)
 
     def level(self, group: str, household: str, community: str) -> str:
         """`masked` or `full` for this household's `group`, or raise the coded refusal."""

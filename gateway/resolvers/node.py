@@ -45,6 +45,8 @@ async def resolve_node(info: Info, value: str) -> Node | None:
     from gateway.schema.household import Household
 
     kind = value.split(":", 1)[0]
+    if kind not in {"Community", "Building"}:
+        info.context.access.households_allowed()  # households and records of people
     if kind == "Household":
         _, key = split_id(value, parts=2)
         row = await info.context.loaders.household_by_key.load(key)

@@ -38,6 +38,7 @@ class Query:
 
     @strawberry.field(description="户 — one household across every body; null when unknown")
     async def household(self, info: Info, id: strawberry.ID) -> Household | None:
+        info.context.access.households_allowed()
         row = await info.context.loaders.household_by_key.load(_household_key(str(id)))
         # Outside the agency's communities a household does not exist, as far as it can tell.
         return Household.of(row) if row and info.context.access.sees(row.community_code) else None
@@ -55,6 +56,7 @@ class Query:
         self, info: Info, address: str | None = None, name: str | None = None,
         id_number: str | None = None, phone: str | None = None,
     ) -> list[HouseholdMatch]:
+        info.context.access.households_allowed()
         hits = await find_households(info, address=address, name=name, id_number=id_number,
                                      phone=phone)
         rows = await info.context.loaders.household_by_key.load_many([k for k, _, _ in hits])

@@ -118,6 +118,12 @@ async def test_every_role_sees_what_its_grants_say(
         assert response.status_code == 200
         body = response.json()
         household = body["data"]["household"]
+        if purpose == "statistics":  # aggregates only: no household, whatever the role
+            assert household is None and _errors(body) == {"household": "PURPOSE_NOT_ALLOWED"}
+            totals = (await client.post("/graphql", headers=headers, json={
+                "query": "{ households(first: 0) { totalCount } }"})).json()
+            assert totals["data"]["households"]["totalCount"] > 0 and "errors" not in totals
+            continue
         assert household is not None, "its own community's household is visible"
         errors = _errors(body)
         if (role, purpose) == ("residents_committee", "case_handling"):
