@@ -434,6 +434,9 @@ async def bench(args: argparse.Namespace) -> None:
         headers = await _agency_headers(uri)
         partners_file = data_dir / "partners.bench.toml"
         district.write_partners_toml(partners_file)
+        # This bench measures the gateway at each concurrency level, not its load shedder
+        # (bench/chaos.py's overload run does): no cap on requests in flight unless set.
+        os.environ.setdefault("JUHELI_MAX_IN_FLIGHT", "0")
         gateway = GatewayProcess(data_dir=data_dir, store_uri=uri, partners_file=partners_file,
                                  log=data_dir / "gateway.log")
         ready, setup.gateway_ready_s = await timed(gateway.wait_ready())

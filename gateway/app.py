@@ -2,6 +2,8 @@
 
 The lifespan owns every resource — the store's pool and the partner adapters — and closes them.
 Nothing contacts a partner at start-up, so a partner that is down never stops the gateway.
+In front of /graphql: the load shedder (gateway/shedding.py), then authentication, then the
+request guard (gateway/limits/guard.py), then the view.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -18,16 +21,20 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.adapters.resilience import PartnerPolicy
 from gateway.auth.access import Access
 from gateway.auth.identity import Authenticator
 from gateway.auth.policy import Policy
 from gateway.auth.principal import ANONYMOUS
 from gateway.context import Context, Services, make_context
-from gateway.db.store import Store
+from gateway.db.store import Store, reaching_store
 from gateway.errors import Unauthenticated
+from gateway.health import healthz, readyz
 from gateway.limits import LimitedView, Limits, RequestGuard
+from gateway.resolvers.fetch import MAX_STALENESS_HEADER, max_staleness
 from gateway.schema import schema
 from gateway.settings import Settings
+from gateway.shedding import LoadShedder
 
 
 class GraphQLApp(LimitedView):
@@ -38,8 +45,11 @@ class GraphQLApp(LimitedView):
     async def get_context(self, request: Any, response: Any) -> Context:
         services = self._services["current"]
         principal = request.scope.get("juheli.principal", ANONYMOUS)
-        policy = await services.auth.policy() if services.auth else Policy()
-        return make_context(services, request, response, Access(principal, policy))
+        with reaching_store():
+            policy = await services.auth.policy() if services.auth else Policy()
+        context = make_context(services, request, response, Access(principal, policy))
+        context.max_staleness_s = max_staleness(request.headers.get(MAX_STALENESS_HEADER))
+        return context
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -56,8 +66,9 @@ class Authenticated:
         services = self._services.get("current")
         if services is not None and services.auth is not None:
             try:
-                scope["juheli.principal"] = await services.auth.principal(
-                    Request(scope).headers)
+                with reaching_store():  # unreachable: a 503 from the shedder, not a bare 500
+                    scope["juheli.principal"] = await services.auth.principal(
+                        Request(scope).headers)
             except Unauthenticated as exc:
                 response = JSONResponse(
                     {"errors": [{"message": str(exc), "extensions": exc.extensions}]},
@@ -81,6 +92,10 @@ async def resolve_store_uri(settings: Settings) -> str:
     return with_database(admin, "juheli")
 
 
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -97,11 +112,13 @@ def create_app(
         store = await Store.open(uri, max_size=settings.pool_max)
         adapters = await build_adapters(
             partners if partners is not None else settings.partners,
-            timeout_ms=settings.partner_timeout_ms,
+            policy=PartnerPolicy.from_settings(settings),  # timeouts, retries, breakers
         )
         holder["current"] = Services(store, adapters, settings.request_deadline_ms,
                                      settings.partner_timeout_ms,
-                                     Authenticator(store.pool, settings))
+                                     Authenticator(store.pool, settings),
+                                     stale_fallback=settings.stale_fallback,
+                                     stale_max_age_s=settings.stale_max_age_s or None)
         app.state.services = holder["current"]
         await guard.start(store.pool)
         try:
@@ -111,28 +128,18 @@ def create_app(
             await close_adapters(adapters)
             await store.close()
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        services = holder.get("current")
-        if services is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        try:
-            await services.store.fetch("SELECT 1")
-        except Exception as exc:  # any store failure means not ready; say which
-            return JSONResponse({"status": "store unreachable", "detail": str(exc)}, 503)
-        # Partners are reported, not required: the gateway serves what it can.
-        return JSONResponse({"status": "ready", "partners": sorted(services.adapters)})
-
     limits = Limits.from_settings(settings)  # query limits, trusted documents, rate limits
     graphql = GraphQLApp(holder, ide=ide and not limits.production)
     guard = RequestGuard(graphql, limits, redis_url=settings.redis_url, ide=ide)
+    shedder = LoadShedder(Authenticated(guard, holder), limit=settings.max_in_flight,
+                          retry_after_s=settings.retry_after_s)
     routes = [
         Route("/", lambda request: RedirectResponse("/graphql")),
         # Every method reaches the guard, which answers the others with a coded 405.
-        Route("/graphql", Authenticated(guard, holder)),
+        Route("/graphql", shedder),
         Route("/healthz", healthz),
-        Route("/readyz", readyz),
+        Route("/readyz", readyz(lambda: holder.get("current"), shedder,
+                                timeout_s=settings.ready_probe_ms / 1000)),
+        Route("/metrics", metrics),  # Prometheus: partner calls, retries, breakers
     ]
     return Starlette(routes=routes, lifespan=lifespan)

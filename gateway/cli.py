@@ -1,5 +1,5 @@
 """`gateway` command line: demo, serve, migrate, sync, generate, export-schema, linkage,
-agency, key, grant, audit, documents."""
+agency, key, grant, audit, documents, quarantine."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ def sync(data_dir: DataDir = None) -> None:
     report = asyncio.run(run_sync(settings, console))
     for slug, message in report.errors.items():
         console.print(f"[yellow]{slug}[/yellow]: {message}")
+    held = sum(report.quarantined.values())
+    if held:
+        console.print(f"{held} rows quarantined: see `gateway quarantine list`")
 
 
 @app.command()
@@ -471,3 +474,152 @@ def documents_remove(
         typer.echo(f"error: no trusted document {document}", err=True)
         raise typer.Exit(1)
     console.print(f"{document} is no longer trusted")
+
+
+# --- quarantine (gateway/sync/quarantine.py, docs/resilience.md) --------------------------------
+
+quarantine = typer.Typer(help="Partner rows the sync could not store: list, show, fix and replay",
+                         no_args_is_help=True)
+app.add_typer(quarantine, name="quarantine")
+
+Officer = Annotated[str | None, typer.Option("--by", help="Who decides (default: login name)")]
+
+
+def _officer(by: str | None) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+@quarantine.command("list")
+def quarantine_list(
+    partner: Annotated[str | None, typer.Option(help="Only this partner (slug)")] = None,
+    entity: Annotated[str | None, typer.Option(help="Only this entity")] = None,
+    status: Annotated[str, typer.Option(
+        help="open | replayed | superseded | dismissed | all")] = "open",
+    limit: int = 200,
+    data_dir: DataDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Quarantined rows, newest first, and the open ones per partner."""
+    from rich.table import Table
+
+    from gateway.sync import quarantine as q
+
+    if status != "all" and status not in q.STATUSES:
+        typer.echo(f"error: --status is one of {', '.join(q.STATUSES)}, all", err=True)
+        raise typer.Exit(2)
+
+    async def work(pool: Any) -> Any:
+        async with pool.acquire() as conn:
+            rows = await q.list_rows(conn, partner=partner, entity=entity, limit=limit,
+                                     status=None if status == "all" else status)
+            return rows, await q.open_counts(conn)
+
+    rows, counts = _admin(data_dir, work)
+    if json_out:
+        print(json.dumps({"open": counts, "rows": [
+            {"id": r.id, "partner": r.partner, "entity": r.entity, "origin": r.origin,
+             "line": r.line, "localId": r.local_id, "reason": r.reason, "status": r.status,
+             "createdAt": r.created_at.isoformat()} for r in rows]}, ensure_ascii=False, indent=1))
+        return
+    table = Table("id", "partner", "entity", "origin", "line", "reason", "status",
+                  title=f"{len(rows)} {status} rows")
+    for r in rows:
+        line = "" if r.line is None else str(r.line)
+        reason = r.reason if len(r.reason) <= 70 else r.reason[:69] + "…"
+        table.add_row(str(r.id), r.partner, r.entity, r.origin, line, reason, r.status)
+    console.print(table)
+    console.print("open per partner: " + (", ".join(f"{p} {n}" for p, n in sorted(counts.items()))
+                                          or "none"))
+
+
+@quarantine.command("show")
+def quarantine_show(row_id: Annotated[int, typer.Argument(metavar="ID")],
+                    data_dir: DataDir = None) -> None:
+    """One row: where it came from, why, its content as read, and how it was resolved."""
+    from gateway.sync import quarantine as q
+
+    async def work(pool: Any) -> Any:
+        async with pool.acquire() as conn:
+            return await q.get_row(conn, row_id)
+
+    row = _admin(data_dir, work)
+    place = row.origin if row.line is None else f"{row.origin} line {row.line}"
+    typer.echo(f"#{row.id} {row.partner}.{row.entity} {place} [{row.status}]")
+    typer.echo(f"reason:  {row.reason}")
+    typer.echo(f"record:  {row.local_id or '(no key)'}")
+    typer.echo(f"read at: {row.created_at.isoformat(timespec='seconds')}")
+    if row.resolved_at is not None:
+        typer.echo(f"{row.status} {row.resolved_at.isoformat(timespec='seconds')} by "
+                   f"{row.resolved_by or 'the sync'}: {row.note or ''}")
+    content = row.content()
+    typer.echo("content:")
+    typer.echo(json.dumps(content, ensure_ascii=False, indent=1) if not isinstance(content, str)
+               else content)
+    if row.fixed:
+        typer.echo(f"replayed as: {row.fixed}")
+
+
+@quarantine.command("replay")
+def quarantine_replay(
+    row_id: Annotated[int, typer.Argument(metavar="ID")],
+    fixed: Annotated[Path | None, typer.Option(
+        help="The corrected row: a JSON file of the partner's fields ('-': stdin)")] = None,
+    accept_transition: Annotated[bool, typer.Option(
+        help="Store it although its status breaks the status machine")] = False,
+    note: str | None = None,
+    by: Officer = None,
+    link: Annotated[bool, typer.Option(help="Link the record after storing it")] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """Store a quarantined row after all — as read, or corrected with --fixed — through the
+    partner's own mapping and the status machine; then link it."""
+    from gateway.adapters.registry import build_adapters, close_adapters
+    from gateway.linkage.link import link_pending
+    from gateway.sync import quarantine as q
+
+    settings = _settings(data_dir)
+    content = None
+    if fixed is not None:
+        text = sys.stdin.read() if str(fixed) == "-" else fixed.read_text(encoding="utf-8")
+        try:
+            content = json.loads(text)
+        except json.JSONDecodeError as exc:
+            typer.echo(f"error: --fixed is not JSON: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        if not isinstance(content, dict):
+            typer.echo("error: --fixed must hold a JSON object", err=True)
+            raise typer.Exit(2)
+
+    async def work(pool: Any) -> Any:
+        adapters = await build_adapters(settings.partners)
+        try:
+            async with pool.acquire() as conn:
+                record = await q.replay(conn, adapters, row_id, by=_officer(by), fixed=content,
+                                        accept_transition=accept_transition, note=note)
+        finally:
+            await close_adapters(adapters)
+        return record, (await link_pending(pool, settings.link_thresholds) if link else {})
+
+    record, links = _admin(data_dir, work)
+    console.print(f"row {row_id} replayed: {record.partner}.{record.entity} {record.local_id} "
+                  f"stored" + (f", linked ({', '.join(links)})" if links else ""))
+
+
+@quarantine.command("dismiss")
+def quarantine_dismiss(
+    row_id: Annotated[int, typer.Argument(metavar="ID")],
+    note: Annotated[str, typer.Option(help="Why the row holds nothing to keep")],
+    by: Officer = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Close a row that holds nothing to keep (a test row, a copy); the note is kept with it."""
+    from gateway.sync import quarantine as q
+
+    async def work(pool: Any) -> None:
+        async with pool.acquire() as conn:
+            await q.dismiss(conn, row_id, by=_officer(by), note=note)
+
+    _admin(data_dir, work)
+    console.print(f"row {row_id} dismissed")

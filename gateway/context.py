@@ -28,6 +28,8 @@ class Services:
     request_deadline_ms: int = 800
     partner_timeout_ms: int = 600
     auth: Authenticator | None = None
+    stale_fallback: bool = True  # serve the last snapshot when a live read fails
+    stale_max_age_s: float | None = None  # never serve an older snapshot (None: any age)
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Context:
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     access: Access = field(default_factory=lambda: Access(ANONYMOUS, Policy()))
+    # The request's X-Max-Staleness: no snapshot older than this many seconds (None: no bound).
+    max_staleness_s: float | None = None
 
     @property
     def store(self) -> Store:

@@ -40,13 +40,20 @@
     │   ├── PurposeRequired           PURPOSE_REQUIRED    (personal data without X-Purpose)
     │   └── PurposeNotAllowed         PURPOSE_NOT_ALLOWED (a grant exists, not for this purpose)
     ├── StoreNotReady                 STORE_NOT_MIGRATED
+    ├── Unavailable                   UNAVAILABLE         (HTTP 503 with Retry-After: try again soon;
+    │   │                                                  `retry_after`, `headers`)
+    │   ├── Overloaded                OVERLOADED          (load shedding: too many requests in flight)
+    │   └── StoreUnavailable          STORE_UNAVAILABLE   (the store cannot be reached)
     ├── AuditUnavailable              AUDIT_UNAVAILABLE   (a read not audited is not served)
     ├── InternalError                 INTERNAL_ERROR      (an unexpected exception, masked)
     └── AdapterError(partner)         PARTNER_ERROR
-        ├── PartnerUnavailable        PARTNER_UNAVAILABLE   (refused, reset, 5xx)
+        ├── PartnerUnavailable        PARTNER_UNAVAILABLE   (refused, reset, 5xx, 429)
+        │   └── PartnerCircuitOpen    PARTNER_CIRCUIT_OPEN  (breaker open: not asked, failed fast)
         ├── PartnerTimeout            PARTNER_TIMEOUT
         ├── PartnerRejected           PARTNER_REJECTED      (4xx: we asked wrongly)
-        └── PartnerDataInvalid        PARTNER_DATA_INVALID  (answer we cannot read)
+        ├── PartnerDataInvalid        PARTNER_DATA_INVALID  (answer we cannot read)
+        └── DeadlineExceeded          DEADLINE_EXCEEDED     (the request's time for this partner
+                                                             ran out before it was asked)
 
 Adapters translate foreign exceptions (httpx, asyncpg, file parsing) into this tree once, at
 their edge; nothing above `gateway/adapters/` sees a foreign exception.
@@ -136,6 +143,28 @@ class AuditUnavailable(GatewayError):
     code = "AUDIT_UNAVAILABLE"
 
 
+class Unavailable(GatewayError):
+    """The gateway cannot serve this request now, but may shortly: HTTP 503 with Retry-After."""
+
+    code = "UNAVAILABLE"
+    http_status: ClassVar[int] = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1, **extensions: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **extensions)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class Overloaded(Unavailable):
+    code = "OVERLOADED"
+
+
+class StoreUnavailable(Unavailable):
+    code = "STORE_UNAVAILABLE"
+
+
 class AdapterError(GatewayError):
     code = "PARTNER_ERROR"
 
@@ -145,7 +174,22 @@ class AdapterError(GatewayError):
 
 
 class PartnerUnavailable(AdapterError):
+    """The partner could not answer: refused or reset connection, 5xx, 429. `retry_after` is
+    the wait in seconds the partner asked for (its `Retry-After`), when it named one."""
+
     code = "PARTNER_UNAVAILABLE"
+
+    def __init__(self, partner: str, message: str, *, retry_after: float | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(partner, message, **extensions)
+        self.retry_after = retry_after
+
+
+class PartnerCircuitOpen(PartnerUnavailable):
+    """The partner's circuit breaker is open after consecutive failures: the call was not sent.
+    `retryInMs` says when the breaker lets a probe through."""
+
+    code = "PARTNER_CIRCUIT_OPEN"
 
 
 class PartnerTimeout(AdapterError):
@@ -157,7 +201,34 @@ class PartnerRejected(AdapterError):
 
 
 class PartnerDataInvalid(AdapterError):
+    """An answer or file the gateway cannot read. `raw` keeps (the start of) what was read, for
+    the sync's quarantine; it is never sent to a client."""
+
     code = "PARTNER_DATA_INVALID"
+
+    def __init__(self, partner: str, message: str, *, raw: str | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(partner, message, **extensions)
+        self.raw = raw
+
+
+class SnapshotTooOld(AdapterError):
+    """The partner failed and its last snapshot is older than the request accepts."""
+
+    code = "SNAPSHOT_TOO_OLD"
+
+    def __init__(self, partner: str, *, age_s: float, max_age_s: float) -> None:
+        super().__init__(partner, f"live read failed and the snapshot is {age_s:.0f} s old, "
+                         f"more than the {max_age_s:g} s accepted",
+                         ageSeconds=round(age_s, 3), maxStalenessSeconds=max_age_s)
+
+
+class DeadlineExceeded(AdapterError):
+    """The request's time for this partner (its timeout from the request's start, within the
+    request's deadline) had all but run out before the partner was asked, so it was not asked:
+    the gateway's delay, not the partner's, and no mark against its breaker."""
+
+    code = "DEADLINE_EXCEEDED"
 
 
 # --- query limits, trusted documents, rate limits (gateway/limits/, docs/limits.md) ----------

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     """Whole-request budget for partner calls; each partner's timeout lives inside it."""
 
     partner_timeout_ms: int = 600
-    """Default per-partner timeout for one live batched call."""
+    """Default per-partner timeout for one live batched call, retries included (a partner's
+    table in `partners.toml` may set its own `timeout_ms`)."""
 
     pool_max: int = 10
     """Store connection pool size per process."""
@@ -60,6 +61,31 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=183, ge=1)
     """Audit rows older than this leave the live table for verifiable archive segments
     (`gateway audit archive`); they are moved, never dropped."""
+
+    # --- partner resilience (gateway/adapters/resilience/, docs/resilience.md) -----------------
+    # A partner's table in partners.toml may override: timeout_ms, attempt_timeout_ms, retries,
+    # breaker_failures, breaker_open_ms.
+
+    partner_attempt_timeout_ms: int | None = Field(default=None, ge=1)
+    """One attempt's timeout; unset = the whole partner timeout (a slow answer is not retried)."""
+
+    retry_max: int = Field(default=2, ge=0)
+    """Extra attempts of one live read at most; reads only, mutations are never retried."""
+
+    retry_budget: float = Field(default=0.2, ge=0)
+    """Retries allowed per first attempt to a partner, over `retry_window_s` (0.2 = 20%)."""
+
+    retry_window_s: float = Field(default=10.0, gt=0)
+    """The retry budget's sliding window."""
+
+    retry_backoff_ms: float = Field(default=20.0, ge=0)
+    """Base of the full-jitter exponential backoff; a partner's Retry-After is a floor."""
+
+    breaker_failures: int = Field(default=5, ge=1)
+    """Consecutive failures of a partner that open its circuit breaker."""
+
+    breaker_open_ms: int = Field(default=5000, ge=1)
+    """How long an open breaker fails calls fast before it lets one probe through."""
 
     # --- identity and access (gateway/auth/) ---------------------------------------------
 
@@ -126,6 +152,25 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("REDIS_URL", "JUHELI_REDIS_URL")
     )
     """Redis for the shared rate-limit counters; unset: the counters live in the store."""
+
+    # --- stale fallback, health, load shedding (docs/resilience.md) ---------------------------
+
+    stale_fallback: bool = True
+    """When a live partner read fails, serve the record's last synced snapshot, marked stale."""
+
+    stale_max_age_s: int = Field(default=0, ge=0)
+    """Oldest snapshot ever served, in seconds; 0: any age. A request's `X-Max-Staleness`
+    header can only lower it; older snapshots give SNAPSHOT_TOO_OLD instead of data."""
+
+    max_in_flight: int = Field(default=8, ge=0)
+    """GraphQL requests one process works on at once; the next gets 503 OVERLOADED at once.
+    About throughput × the latency to keep (docs/resilience.md). 0: no cap."""
+
+    retry_after_s: int = Field(default=1, ge=1)
+    """The Retry-After of a 503 (overloaded, or the store unreachable)."""
+
+    ready_probe_ms: int = Field(default=1000, ge=1)
+    """How long `/readyz` waits for the store and for each partner's health probe."""
 
     @property
     def link_thresholds(self) -> Thresholds:

@@ -14,7 +14,7 @@ from gateway.db.migrate import ensure_database
 
 runner = CliRunner()
 COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate", "linkage", "agency",
-            "key", "grant", "audit", "documents"]
+            "key", "grant", "audit", "documents", "quarantine"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,10 +1,14 @@
 """Generic adapter for a partner that drops spreadsheets into a folder (CSV or XLSX).
 
-Layout `<folder>/<YYYY-MM>/<file>`: the newest month is the current drop. CSV encodings are
-detected (UTF-8 with or without BOM, GBK/GB18030, …) rather than assumed; in XLSX the header row is
-found by looking for the key column, so title rows and merged banners above it do not matter.
-Subtotal (合计) and blank rows are skipped; any other row that cannot be read — no key, a
-duplicate key, undecodable text — is quarantined with file, line and reason, never dropped.
+Layout `<folder>/<YYYY-MM>/<file>`: the newest month is the current drop. Reading a file
+(encodings, header rows, subtotals) is `gateway.adapters.sheets`. Any row that cannot be read —
+no key, a duplicate key, a row that does not map, undecodable bytes, a cut-off row — is
+quarantined with file, line, reason and content, never dropped; a file that cannot be read at
+all (a truncated workbook, a wrong encoding) is one quarantined row for the whole file, and a
+live read of it is PARTNER_DATA_INVALID.
+
+The feed's cursor names the file and a digest of its bytes, so a corrected file dropped under
+the same name is read again.
 
 A drop is a snapshot, not a live system: records carry `live=False` and the drop's time.
 """
@@ -12,14 +16,15 @@ A drop is a snapshot, not a live system: records carry `live=False` and the drop
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
+import hashlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from gateway.adapters.base import (
     Capabilities,
@@ -31,10 +36,12 @@ from gateway.adapters.base import (
     Slot,
     order_slots,
 )
+from gateway.adapters.sheets import SheetUnreadable, Table, cell, decode_bytes, read_table
 from gateway.errors import AdapterError, PartnerDataInvalid, PartnerRejected, PartnerUnavailable
 
+__all__ = ["Drop", "FileDropAdapter", "FileEntity", "FileMapper", "decode_bytes"]
+
 FileMapper = Callable[[Mapping[str, Any], datetime], Record]
-_SKIP_MARKERS = ("合计", "小计", "总计")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +55,16 @@ class FileEntity:
 @dataclass(frozen=True, slots=True)
 class Drop:
     path: Path
+    version: str  # `<month>/<file>@<digest>`: the feed's cursor
     taken_at: datetime
     records: dict[str, Record]
     quarantined: tuple[Quarantined, ...]
     errors: dict[str, AdapterError]  # keyed rows that could not be read
+    unreadable: str | None = None  # why the whole file could not be read
+
+    @property
+    def origin(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
 
 
 class FileDropAdapter:
@@ -61,20 +74,28 @@ class FileDropAdapter:
         self.info = info
         self._folder = folder
         self._entities = dict(entities)
-        self._cache: dict[str, tuple[tuple[str, float], Drop]] = {}
+        self._cache: dict[str, tuple[tuple[str, int, int], Drop]] = {}
         self.capabilities = Capabilities(tuple(entities), max_batch=10_000, live=False)
 
     async def fetch_many(self, entity: str, keys: Sequence[str]) -> list[Slot]:
         drop = await self.drop(entity)
+        if drop.unreadable:
+            raise PartnerDataInvalid(self.info.slug, f"{drop.origin}: {drop.unreadable}")
         found: dict[str, Record | AdapterError] = {**drop.errors, **drop.records}
         return order_slots(keys, found)
 
     async def changes(self, entity: str, since: str | None) -> AsyncIterator[ChangeBatch]:
         drop = await self.drop(entity)
-        cursor = f"{drop.path.parent.name}/{drop.path.name}"
-        if since == cursor:
+        if since == drop.version:
             return  # this drop was already synced
-        yield ChangeBatch(list(drop.records.values()), cursor, drop.quarantined)
+        yield ChangeBatch(list(drop.records.values()), drop.version, drop.quarantined,
+                          origins=(drop.origin,))
+
+    def from_snapshot(self, entity: str, raw: Mapping[str, Any], read_at: datetime) -> Record:
+        """The record for a row of an earlier drop that the sync stored (the stale fallback)."""
+        if entity not in self._entities:
+            raise PartnerRejected(self.info.slug, f"unknown entity {entity!r}")
+        return self._entities[entity].mapper(raw, read_at)
 
     async def health(self) -> Health:
         start = time.perf_counter()
@@ -90,7 +111,8 @@ class FileDropAdapter:
         if entity not in self._entities:
             raise PartnerRejected(self.info.slug, f"unknown entity {entity!r}")
         path = self._current_file(self._entities[entity])
-        version = (str(path), path.stat().st_mtime)
+        stat = path.stat()
+        version = (str(path), stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(entity)
         if cached and cached[0] == version:
             return cached[1]
@@ -109,91 +131,46 @@ class FileDropAdapter:
 
     def _parse(self, entity: str, path: Path) -> Drop:
         spec = self._entities[entity]
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
         taken_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        rows = read_table(path, key=spec.key, sheet=spec.sheet)
+        origin = f"{path.parent.name}/{path.name}"
+        version = f"{origin}@{digest[:16]}"
+        try:
+            table = read_table(path.name, data, key=spec.key, sheet=spec.sheet)
+        except SheetUnreadable as exc:
+            raw = f"{len(data)} bytes, sha256 {digest}"  # the file itself stays in the drop
+            whole = Quarantined(self.info.slug, entity, origin, None, str(exc), raw)
+            return Drop(path, version, taken_at, {}, (whole,), {}, unreadable=str(exc))
+        records, errors, bad = self._rows(entity, origin, table, taken_at)
+        return Drop(path, version, taken_at, records, tuple(bad), errors)
+
+    def _rows(
+        self, entity: str, origin: str, table: Table, taken_at: datetime
+    ) -> tuple[dict[str, Record], dict[str, AdapterError], list[Quarantined]]:
+        spec = self._entities[entity]
         records: dict[str, Record] = {}
         errors: dict[str, AdapterError] = {}
-        bad: list[Quarantined] = []
-        origin = f"{path.parent.name}/{path.name}"
+        bad = [Quarantined(self.info.slug, entity, origin, b.line, b.reason, b.raw)
+               for b in table.bad]
 
-        def quarantine(line: int, reason: str, row: Mapping[str, Any]) -> None:
-            raw = "|".join("" if v is None else str(v) for v in row.values())
-            bad.append(Quarantined(self.info.slug, entity, origin, line, reason, raw))
+        def quarantine(line: int, reason: str, row: Mapping[str, Any], key: str | None) -> None:
+            raw = orjson.dumps(row, default=str).decode()
+            bad.append(Quarantined(self.info.slug, entity, origin, line, reason, raw, key))
 
-        for line, row in rows:
-            key = _cell(row.get(spec.key))
+        for line, row in table.rows:
+            key = cell(row.get(spec.key))
             if not key:
-                quarantine(line, f"missing key column {spec.key}", row)
+                quarantine(line, f"missing key column {spec.key}", row, None)
             elif key in records:
-                quarantine(line, f"duplicate key {key}", row)
+                quarantine(line, f"duplicate key {key}", row, key)
             else:
                 try:
                     records[key] = spec.mapper(row, taken_at)
                 except (KeyError, TypeError, ValueError) as exc:
-                    quarantine(line, f"unreadable row: {exc}", row)
+                    quarantine(line, f"unreadable row: {exc}", row, key)
                     errors[key] = PartnerDataInvalid(
                         self.info.slug, f"{origin} line {line}: unreadable row: {exc}"
                     )
-        return Drop(path, taken_at, records, tuple(bad), errors)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def read_table(path: Path, *, key: str, sheet: str | None = None) -> list[tuple[int, dict[str, Any]]]:
-    """(1-based line, row by header) for each data row of a CSV or XLSX file."""
-    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
-        grid = _xlsx_grid(path, sheet)
-    else:
-        grid = list(csv.reader(io.StringIO(decode_bytes(path.read_bytes(), path.name))))
-    header_at = next(
-        (i for i, row in enumerate(grid) if key in (_cell(c) for c in row)), None
-    )
-    if header_at is None:
-        raise PartnerDataInvalid("files", f"{path.name}: no header row with column {key}")
-    header = [_cell(c) for c in grid[header_at]]
-    out: list[tuple[int, dict[str, Any]]] = []
-    for index, cells in enumerate(grid[header_at + 1 :], start=header_at + 2):
-        values = [c if not isinstance(c, str) else c.strip() for c in cells]
-        if not any(_cell(v) for v in values):
-            continue
-        if any(_cell(v).startswith(_SKIP_MARKERS) for v in values[:2]):
-            continue
-        out.append((index, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h}))
-    return out
-
-
-def _xlsx_grid(path: Path, sheet: str | None) -> list[list[Any]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        name = sheet if sheet in book.sheet_names else book.sheet_names[0]
-        return [list(r) for r in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
-    except Exception as exc:  # calamine raises its own error types; translate at the edge
-        raise PartnerDataInvalid("files", f"{path.name}: unreadable workbook: {exc}") from exc
-
-
-def decode_bytes(data: bytes, name: str = "") -> str:
-    """Decode a partner's text file: UTF-8 (BOM or not) first, then detected (GBK family, …)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    encoding = best.encoding if best else None
-    if encoding in {"gbk", "gb2312", "hz", None} or (encoding or "").startswith("gb"):
-        encoding = "gb18030"  # superset of GBK/GB2312; detection often names a subset
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise PartnerDataInvalid("files", f"{name}: cannot decode ({encoding})") from exc
+        bad.sort(key=lambda q: q.line or 0)
+        return records, errors, bad

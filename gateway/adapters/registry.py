@@ -11,6 +11,7 @@ import httpx
 from gateway.adapters.base import Adapter
 from gateway.adapters.instrument import Instrumented
 from gateway.adapters.partners import hall, hotline, massorg, mediation, party, rc
+from gateway.adapters.resilience import PartnerPolicy, Resilient
 from gateway.adapters.sql import create_pool
 
 _SQL = {"rc": rc.build, "party": party.build}
@@ -25,22 +26,31 @@ def _client(base_url: str, timeout_ms: int) -> httpx.AsyncClient:
 
 
 async def build_adapters(
-    config: Mapping[str, Mapping[str, Any]], *, timeout_ms: int = 600
+    config: Mapping[str, Mapping[str, Any]],
+    *,
+    timeout_ms: int = 600,
+    policy: PartnerPolicy | None = None,
 ) -> dict[str, Adapter]:
-    """One instrumented adapter per configured partner. Nothing here contacts a partner, so a
-    partner that is down cannot keep the gateway from starting."""
+    """One guarded, instrumented adapter per configured partner: `Resilient(Instrumented(...))`.
+
+    `policy` (default: `timeout_ms` per call and the other defaults) is each partner's, with the
+    overrides its table sets (`timeout_ms`, `attempt_timeout_ms`, `retries`, `breaker_failures`,
+    `breaker_open_ms`). Nothing here contacts a partner, so a partner that is down cannot keep
+    the gateway from starting."""
+    base = policy or PartnerPolicy(timeout_s=timeout_ms / 1000)
     out: dict[str, Adapter] = {}
     for slug, conf in config.items():
+        own = base.for_partner(conf)
         adapter: Adapter
         if slug in _SQL:
             adapter = _SQL[slug](await create_pool(str(conf["dsn"])))
         elif slug in _REST:
-            adapter = _REST[slug](_client(str(conf["base_url"]), timeout_ms))
+            adapter = _REST[slug](_client(str(conf["base_url"]), round(own.timeout_s * 1000)))
         elif slug in _FILES:
             adapter = _FILES[slug](Path(str(conf["folder"])))
         else:
             raise ValueError(f"partner {slug!r} has no adapter module")
-        out[slug] = Instrumented(adapter)
+        out[slug] = Resilient(Instrumented(adapter), own)
     return out
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -28,6 +29,7 @@ from gateway.adapters.base import (
     Subject,
     chunks,
     order_slots,
+    read_rows,
 )
 from gateway.errors import (
     AdapterError,
@@ -144,13 +146,33 @@ class RestAdapter:
         cursor = since
         while True:
             body = await self._send(self._dialect.changes_request(resource, cursor))
-            page = self._dialect.changes_page(body)
-            now = datetime.now(UTC)
-            records = [self._dialect.to_record(entity, row, now) for row in page.rows]
+            page = self._changes_page(body)
+            records, bad = read_rows(
+                self.info.slug, entity, page.rows,
+                lambda row, at: self._dialect.to_record(entity, row, at),
+                read_at=datetime.now(UTC), key=lambda row: self._dialect.key(entity, row),
+                page=f"page after {cursor or '-'}")
             cursor = page.cursor or cursor
-            yield ChangeBatch(records, cursor)
+            yield ChangeBatch(records, cursor, bad)
             if not page.more or not page.rows:
                 return
+
+    def _changes_page(self, body: Any) -> Page:
+        """A feed page, or PARTNER_DATA_INVALID when the answer is not one (nothing is read from
+        it, and the cursor stays where it was)."""
+        try:
+            page = self._dialect.changes_page(body)
+            if isinstance(page.rows, str | bytes | Mapping) or not isinstance(page.rows, Sequence):
+                raise TypeError(f"rows are a {type(page.rows).__name__}, not a list")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PartnerDataInvalid(self.info.slug, f"unexpected change page shape: {exc!r}",
+                                     raw=orjson.dumps(body, default=str)[:4096].decode(
+                                         errors="replace")) from exc
+        return page
+
+    def from_snapshot(self, entity: str, raw: Mapping[str, Any], read_at: datetime) -> Record:
+        """The record for a native row the sync stored (the stale fallback)."""
+        return self._dialect.to_record(entity, raw, read_at)
 
     async def health(self) -> Health:
         start = time.perf_counter()
@@ -174,15 +196,38 @@ class RestAdapter:
             raise PartnerTimeout(slug, f"no answer in time from {request.url.path}") from exc
         except httpx.TransportError as exc:
             raise PartnerUnavailable(slug, f"cannot reach partner: {exc!r}") from exc
+        status = response.status_code
         try:
             body = orjson.loads(response.content) if response.content else None
         except orjson.JSONDecodeError as exc:
-            if response.status_code >= 500:
-                raise PartnerUnavailable(slug, f"HTTP {response.status_code}") from exc
-            raise PartnerDataInvalid(slug, f"malformed JSON from {request.url.path}") from exc
+            if status >= 500 or status == 429:  # a proxy's page, not the partner's answer
+                raise PartnerUnavailable(slug, f"HTTP {status}",
+                                         retry_after=retry_after_s(response)) from exc
+            raise PartnerDataInvalid(slug, f"malformed JSON from {request.url.path}",
+                                     raw=response.content[:4096].decode(errors="replace")) from exc
         message = self._dialect.error_message(body) if body is not None else None
-        if response.status_code >= 500:
-            raise PartnerUnavailable(slug, f"HTTP {response.status_code}: {message or ''}".strip())
-        if response.status_code >= 400 or message:
-            raise PartnerRejected(slug, f"HTTP {response.status_code}: {message or 'rejected'}")
+        if status >= 500 or status == 429:  # down, or asking us to slow down: worth a retry
+            raise PartnerUnavailable(slug, f"HTTP {status}: {message or ''}".strip(),
+                                     retry_after=retry_after_s(response))
+        if status >= 400 or message:
+            raise PartnerRejected(slug, f"HTTP {status}: {message or 'rejected'}")
         return body
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The wait a `Retry-After` header asks for, in seconds: delta-seconds (fractions taken)
+    or an HTTP date; None when absent or unreadable."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

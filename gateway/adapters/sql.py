@@ -23,6 +23,7 @@ from gateway.adapters.base import (
     Record,
     Slot,
     order_slots,
+    read_rows,
 )
 from gateway.errors import (
     AdapterError,
@@ -91,6 +92,7 @@ class SqlAdapter:
             f"ORDER BY {updated}, {spec.key} LIMIT {self._page}"
         )
         while True:
+            page = f"page after {after_time.isoformat()}|{after_key}"
             rows = await self._query(sql, after_time, after_key)
             if not rows:
                 return
@@ -99,9 +101,16 @@ class SqlAdapter:
             after_time = last[spec.updated] if spec.updated else _EPOCH
             after_key = str(last[spec.key])
             cursor = f"{after_time.isoformat()}|{after_key}"
-            yield ChangeBatch([spec.mapper(row, now) for row in rows], cursor)
+            records, bad = read_rows(self.info.slug, entity, rows, spec.mapper, read_at=now,
+                                     key=lambda row: str(row[spec.key]), page=page)
+            yield ChangeBatch(records, cursor, bad)
             if len(rows) < self._page:
                 return
+
+    def from_snapshot(self, entity: str, raw: Mapping[str, Any], read_at: datetime) -> Record:
+        """The record for a row the sync stored (the stale fallback). Stored as JSON, its dates
+        are ISO text, which the mappers take as they take a partner's text."""
+        return self._spec(entity).mapper(raw, read_at)
 
     async def health(self) -> Health:
         start = time.perf_counter()

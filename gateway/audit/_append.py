@@ -51,7 +51,8 @@ async def append(
     try:
         async with asyncio.timeout(timeout):  # covers waiting for a pooled connection too
             row = await pool_or_conn.fetchrow(_APPEND_SQL, *args)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+            asyncpg.InternalClientError) as exc:  # the last: a connection the server dropped
         raise AuditUnavailable(f"the audit log cannot be written: {exc}") from exc
     assert row is not None  # the function always returns its one row
     return AuditRecord(int(row["a_seq"]), row["a_at"], str(row["a_hash"]))

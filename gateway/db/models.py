@@ -156,6 +156,9 @@ source_records = Table(
     Column("raw", JSONB, nullable=False),  # the partner's row as read (last snapshot)
     Column("read_at", DateTime(timezone=True), nullable=False),
     Column("partner_updated_at", Text),
+    # Its unified status at the last sync, where it has one: the next sync checks a change
+    # against the entity's status machine (gateway/sync/machines.py; migration 0008).
+    Column("status", Text),
     # New, or its identifying attributes changed since linkage last decided it.
     Column("link_pending", Boolean, nullable=False, server_default=text("true")),
     UniqueConstraint("partner", "entity", "local_id", "subject", name="uq_source_records_key"),
@@ -259,13 +262,29 @@ quarantine = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("partner", Text, nullable=False),
     Column("entity", Text, nullable=False),
-    Column("origin", Text, nullable=False),  # file path or record id
-    Column("line", Integer),
+    Column("origin", Text, nullable=False),  # month/file of a drop, or the record's key
+    Column("line", Integer),  # the file's line; NULL for a record of a feed, or a whole file
     Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # the content as read: a row as JSON, or the bytes
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Column("resolved_at", DateTime(timezone=True)),
-    UniqueConstraint("partner", "entity", "origin", "line", "reason", name="uq_quarantine_row"),
+    # --- replay and resolution (migration 0008, gateway/sync/quarantine.py) ---
+    Column("local_id", Text),  # the record's key, when the row has one
+    # open | replayed (an operator stored it, maybe fixed) | superseded (a later good version
+    # was synced) | dismissed (an operator decided it holds nothing to keep)
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("resolved_by", Text),
+    Column("note", Text),
+    Column("fixed", Text),  # the corrected content an operator replayed, as JSON
+    Column("digest", Text, nullable=False),  # md5 of raw
+    # One row per problem in one content: the same content read again with the same problem is
+    # the same row (NULL lines of feed records count as equal), a new content a new row.
+    UniqueConstraint("partner", "entity", "origin", "line", "reason", "digest",
+                     name="uq_quarantine_row", postgresql_nulls_not_distinct=True),
+    CheckConstraint("status IN ('open', 'replayed', 'superseded', 'dismissed')", name="status"),
+    CheckConstraint("(status = 'open') = (resolved_at IS NULL)", name="resolved"),
+    Index("ix_quarantine_open", "partner", "entity", "local_id",
+          postgresql_where=text("status = 'open'")),
 )
 
 # --- audit (gateway/audit/): a hash chain of every personal-data read ----------------------------

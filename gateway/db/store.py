@@ -2,11 +2,15 @@
 
 The ORM measured 10–13× slower per lookup than a raw asyncpg query on this hardware, so the
 request path uses SQL directly; `gateway/db/models.py` stays the one description of the tables.
+A store that cannot be reached (down, restarting, refusing connections) is `StoreUnavailable`
+(HTTP 503 with Retry-After) for every caller: `Store.fetch` translates the driver's errors, and
+`reaching_store()` does the same for code that holds the pool itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +19,22 @@ import asyncpg
 import orjson
 
 from gateway.db.migrate import current_revision, head_revision
-from gateway.errors import StoreNotReady
+from gateway.errors import StoreNotReady, StoreUnavailable
+
+# What the driver raises when the server is away, starting, or shutting down (not a bad query).
+# InternalClientError ("cannot switch to state …"): a pooled connection the server has just
+# dropped, used before the driver noticed; the pool replaces it on release.
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.OperatorInterventionError, asyncpg.InternalClientError)
+
+
+@contextlib.contextmanager
+def reaching_store() -> Iterator[None]:
+    """Translate "the store cannot be reached" into `StoreUnavailable`; other errors pass."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable("the store cannot be reached; retry shortly") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +50,17 @@ class HouseholdRow:
     entrance: str | None
     floor: int | None
     room: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """A record's native row as the last sync stored it, and when that row was read."""
+
+    partner: str
+    entity: str
+    local_id: str
+    raw: dict[str, Any]
+    read_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +128,30 @@ class Store:
         await self.pool.close()
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async with self.pool.acquire() as conn:
-            return list(await conn.fetch(sql, *args))
+        with reaching_store():
+            async with self.pool.acquire() as conn:
+                return list(await conn.fetch(sql, *args))
+
+    async def snapshots(
+        self, keys: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], SnapshotRow]:
+        """The last synced row of each (partner, entity, local id) the store holds."""
+        rows = await self.fetch(
+            """SELECT DISTINCT ON (s.partner, s.entity, s.local_id)
+                      s.partner, s.entity, s.local_id, s.raw, s.read_at
+               FROM source_records s
+               JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(partner, entity, local_id)
+                 USING (partner, entity, local_id)
+               ORDER BY s.partner, s.entity, s.local_id, s.subject""",
+            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+        )
+        out: dict[tuple[str, str, str], SnapshotRow] = {}
+        for r in rows:
+            raw = r["raw"]
+            out[(r["partner"], r["entity"], r["local_id"])] = SnapshotRow(
+                r["partner"], r["entity"], r["local_id"],
+                orjson.loads(raw) if isinstance(raw, str) else raw, r["read_at"])
+        return out
 
     async def households_by_key(self, keys: Sequence[str]) -> dict[str, HouseholdRow]:
         """Households by 户编号; a household merged into another answers with the survivor."""

@@ -59,6 +59,26 @@ class RunningDistrict:
         tables = {f"partners.{slug}": conf for slug, conf in self.partners_config().items()}
         path.write_text(to_toml(tables), encoding="utf-8")
 
+    def kill(self, partner: str) -> None:
+        """Kill a REST partner's simulator outright (SIGKILL): it refuses connections until
+        `restart(partner)`. For fault injection (docs/resilience.md)."""
+        proc = self.processes[partner]
+        proc.kill()
+        proc.wait()
+        _stop_process(proc)
+
+    async def restart(self, partner: str) -> None:
+        """Start a killed (or running) REST partner's simulator again on its former address."""
+        old = self.processes.get(partner)
+        if old is not None:
+            _stop_process(old)
+        port = int(self.urls[partner].rsplit(":", 1)[1])
+        logs = self.folder / "sim" / "logs"
+        proc = _spawn(partner, self.folder / "sim" / f"{partner}.sqlite", logs / f"{partner}.log",
+                      port=port)
+        self.processes[partner] = proc
+        await asyncio.to_thread(_await_listening, proc, logs / f"{partner}.log", START_TIMEOUT)
+
     def stop(self) -> None:
         """Stop every simulator (idempotent)."""
         for proc in self.processes.values():
@@ -123,11 +143,11 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _spawn(partner: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
+def _spawn(partner: str, db: Path, log: Path, *, port: int = 0) -> subprocess.Popen[bytes]:
     env = _child_env()
     cmd = [sys.executable, "-m", "gateway.demo.simulators", partner, "--db", str(db),
-           "--port", "0", "--host", "127.0.0.1", "--exit-on-stdin-eof"]  # fmt: skip
-    with log.open("wb") as err:
+           "--port", str(port), "--host", "127.0.0.1", "--exit-on-stdin-eof"]  # fmt: skip
+    with log.open("ab" if port else "wb") as err:
         return subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env
         )

@@ -12,7 +12,9 @@ a worker thread so a sync on a serving process does not stall its event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import zlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,21 +46,23 @@ def _iso_date(value: str) -> date | None:
 
 
 async def load_indexes(conn: asyncpg.Connection) -> Indexes:
+    # Every query in a fixed order: what linkage learns and decides must not depend on the
+    # order a query plan happens to return rows in (a rerun after a killed sync links the same).
     idx = Indexes()
-    for r in await conn.fetch("SELECT code, name FROM communities"):
+    for r in await conn.fetch("SELECT code, name FROM communities ORDER BY code"):
         idx.community_by_name[r["name"]] = r["code"]
         idx.compounds[r["code"]] = []
-    for r in await conn.fetch("SELECT id, community_code, name FROM compounds ORDER BY name"):
+    for r in await conn.fetch("SELECT id, community_code, name FROM compounds ORDER BY name, id"):
         idx.compounds.setdefault(r["community_code"], []).append(r["name"])
         idx.all_compounds.append(r["name"])
         idx.compound_ids[(r["community_code"], compound_key(r["name"]) or "")] = r["id"]
         idx.compound_keys.add(compound_key(r["name"]))
-    for r in await conn.fetch("SELECT id, compound_id, number FROM buildings"):
+    for r in await conn.fetch("SELECT id, compound_id, number FROM buildings ORDER BY id"):
         idx.building_ids[(r["compound_id"], r["number"])] = r["id"]
     households = await conn.fetch(
         "SELECT h.id, h.community_code, h.address_key, coalesce(cp.name, '') AS compound, "
         "h.phones FROM households h LEFT JOIN compounds cp ON cp.id = h.compound_id "
-        "WHERE h.merged_into IS NULL")
+        "WHERE h.merged_into IS NULL ORDER BY h.id")
     keys: dict[str, str] = {}  # compound name → key, computed once per compound
     for h in households:
         idx.household_community[h["id"]] = h["community_code"]
@@ -74,7 +78,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
             idx.add_phone(phone, h["id"])
     for p in await conn.fetch(
         "SELECT id, household_id, id_number, name, name_pinyin, phones, birth_date, gender "
-        "FROM persons"
+        "FROM persons ORDER BY id"
     ):
         # birth_date and gender are stored normalized by the registry build
         birth = p["birth_date"]
@@ -120,25 +124,28 @@ def forget_indexes() -> None:
     _warm.clear()
 
 
+_LOCK = zlib.crc32(b"juheli-linkage")
+
+
+@contextlib.asynccontextmanager
+async def _exclusive(conn: asyncpg.Connection, *, wait: bool) -> AsyncIterator[bool]:
+    """One process links a store at a time (several replicas may run scheduled syncs)."""
+    if wait:
+        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK)
+        got = True
+    else:
+        got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK))
+    try:
+        yield got
+    finally:
+        if got:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+
+
 async def link_all(pool: asyncpg.Pool, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, int]:
     """Anchor the registry, then decide every other source record; returns counts by method."""
-    async with pool.acquire() as conn:
-        await _build_registry(conn)
-        await conn.execute("UPDATE source_records SET link_pending = false "
-                           "WHERE link_pending AND partner = $1", REGISTRY)
-        idx = await load_indexes(conn)
-        records = await _records(conn, None)
-        decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
-                                            thresholds)
-        async with conn.transaction():
-            await _write(conn, records, decisions)
-            if idx.model is not None:
-                await conn.execute(
-                    "INSERT INTO link_models (model) VALUES ($1::jsonb)",
-                    orjson.dumps(idx.model.as_json()).decode())
-        key, stamp = await _store_key(conn)
-        _warm[key] = _Warm(idx, thresholds, stamp)
-    return _counts(decisions)
+    async with pool.acquire() as conn, _exclusive(conn, wait=True):
+        return await _link_all(conn, thresholds)
 
 
 async def link_changed(
@@ -146,22 +153,19 @@ async def link_changed(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> dict[str, int]:
     """Decide only these records (not the registry's own), against the warm indexes."""
-    async with pool.acquire() as conn:
-        idx = await _indexes(conn, thresholds)
-        records = await _records(conn, list(source_record_ids))
-        decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
-                                            thresholds, learn=False)
-        async with conn.transaction():
-            await _write(conn, records, decisions)
-    return _counts(decisions)
+    async with pool.acquire() as conn, _exclusive(conn, wait=True):
+        return await _link_changed(conn, list(source_record_ids), thresholds)
 
 
 async def link_pending(
     pool: asyncpg.Pool, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> dict[str, int]:
     """Link what changed since the last run. A changed registry record rebuilds the anchors
-    and relinks every record linked to a household or person it touched."""
-    async with pool.acquire() as conn:
+    and relinks every record linked to a household or person it touched. When another process
+    is linking this store, nothing is done: the marks stay for the next run."""
+    async with pool.acquire() as conn, _exclusive(conn, wait=False) as mine:
+        if not mine:
+            return {}
         registry = await conn.fetch(
             "SELECT id, entity, local_id FROM source_records WHERE link_pending AND partner = $1",
             REGISTRY,
@@ -173,7 +177,7 @@ async def link_pending(
         total = await conn.fetchval(
             "SELECT count(*) FROM source_records WHERE partner <> $1", REGISTRY)
         if len(pending) * 4 > total:  # most of the store changed (a first sync): batch run
-            return await link_all(pool, thresholds)
+            return await _link_all(conn, thresholds)
         if registry:
             await _build_registry(conn)
             touched = await conn.fetch(
@@ -186,7 +190,37 @@ async def link_pending(
             pending = sorted({*pending, *(r["source_record_id"] for r in touched)})
             await conn.execute("UPDATE source_records SET link_pending = false "
                                "WHERE id = ANY($1::bigint[])", [r["id"] for r in registry])
-    return await link_changed(pool, pending, thresholds) if pending else {}
+        return await _link_changed(conn, pending, thresholds) if pending else {}
+
+
+async def _link_all(conn: asyncpg.Connection, thresholds: Thresholds) -> dict[str, int]:
+    await _build_registry(conn)
+    await conn.execute("UPDATE source_records SET link_pending = false "
+                       "WHERE link_pending AND partner = $1", REGISTRY)
+    idx = await load_indexes(conn)
+    records = await _records(conn, None)
+    decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
+                                        thresholds)
+    async with conn.transaction():
+        await _write(conn, records, decisions)
+        if idx.model is not None:
+            await conn.execute(
+                "INSERT INTO link_models (model) VALUES ($1::jsonb)",
+                orjson.dumps(idx.model.as_json()).decode())
+    key, stamp = await _store_key(conn)
+    _warm[key] = _Warm(idx, thresholds, stamp)
+    return _counts(decisions)
+
+
+async def _link_changed(conn: asyncpg.Connection, ids: list[int],
+                        thresholds: Thresholds) -> dict[str, int]:
+    idx = await _indexes(conn, thresholds)
+    records = await _records(conn, ids)
+    decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
+                                        thresholds, learn=False)
+    async with conn.transaction():
+        await _write(conn, records, decisions)
+    return _counts(decisions)
 
 
 async def _indexes(conn: asyncpg.Connection, thresholds: Thresholds) -> Indexes:
@@ -213,7 +247,8 @@ async def _records(conn: asyncpg.Connection, ids: list[int] | None) -> list[dict
         """SELECT s.id, s.entity, s.attrs, md5(s.raw::text) AS raw_hash FROM source_records s
            LEFT JOIN links l ON l.source_record_id = s.id
            WHERE s.partner <> $1 AND ($2::bigint[] IS NULL OR s.id = ANY($2::bigint[]))
-             AND (l.status IS NULL OR l.status <> ALL($3::text[]))""",
+             AND (l.status IS NULL OR l.status <> ALL($3::text[]))
+           ORDER BY s.id""",  # as load_indexes: the order must not depend on the plan
         REGISTRY, ids, list(_HUMAN),
     )
     return [{"id": r["id"], "entity": r["entity"], "attrs": _json(r["attrs"]),

@@ -38,7 +38,8 @@ def _json(value: Any) -> Any:
 
 async def build_geography(conn: asyncpg.Connection) -> None:
     rows = await conn.fetch(
-        "SELECT raw FROM source_records WHERE partner = $1 AND entity = 'community'", REGISTRY
+        "SELECT raw FROM source_records WHERE partner = $1 AND entity = 'community' ORDER BY id",
+        REGISTRY,
     )
     comms = [_json(r["raw"]) for r in rows]
     await conn.executemany(
@@ -90,7 +91,9 @@ async def build_households(conn: asyncpg.Connection) -> None:
     """Compounds, buildings, entrances and households from the registry's household records."""
     records = await conn.fetch(
         "SELECT id, local_id, raw, attrs FROM source_records "
-        "WHERE partner = $1 AND entity = 'household' AND subject = 0",
+        # In sync order, not in whatever order the table's pages hold them: households are
+        # numbered in this order, and linkage must not depend on the table's physical history.
+        "WHERE partner = $1 AND entity = 'household' AND subject = 0 ORDER BY id",
         REGISTRY,
     )
     known: dict[str, set[str]] = defaultdict(set)
@@ -185,7 +188,7 @@ async def build_persons(conn: asyncpg.Connection) -> None:
         "SELECT s.local_id, s.attrs, s.raw, coalesce(h.merged_into, h.id) AS household_id "
         "FROM source_records s "
         "LEFT JOIN households h ON h.key = s.raw->>'hubh' "
-        "WHERE s.partner = $1 AND s.entity = 'resident' AND s.subject = 0",
+        "WHERE s.partner = $1 AND s.entity = 'resident' AND s.subject = 0 ORDER BY s.id",
         REGISTRY,
     )
     rows = []

@@ -1,23 +1,27 @@
 """Per-request DataLoaders: one per (partner, entity), plus the store's batched lookups.
 
-Every partner call runs under the smaller of the partner's timeout and what is left of the
-request's deadline, and is recorded in the request's `SourcesReport`. A failed call does not
-raise into the resolvers: each key's value becomes a `Failed` carrying the coded error, so a
-field built from several partners still returns what the others gave.
+Every partner read goes through the partner's `Resilient` guard (gateway/adapters/resilience/):
+it ends by the partner's timeout counted from the request's start (these loaders' creation), or
+by the request's deadline if that comes first, with budgeted retries and the partner's breaker, and is recorded in the request's
+`SourcesReport` with the calls actually sent — none when the breaker was open or the deadline
+had run out before the call (`DEADLINE_EXCEEDED`, which is the gateway's delay and not a mark
+against the partner). A failed read does not raise into the resolvers: each key's value becomes
+a `Failed` carrying the coded error, so a field built from several partners still returns what
+the others gave.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from gateway.adapters.base import Adapter, Record
+from gateway.adapters.base import Adapter, Record, from_snapshot
+from gateway.adapters.resilience import PartnerPolicy, Resilient, guarded
 from gateway.db.store import HouseholdRow, LinkRow, Store
-from gateway.errors import AdapterError, PartnerTimeout, PartnerUnavailable
+from gateway.errors import AdapterError, PartnerUnavailable
 from gateway.resolvers.sources import SourcesReport
 
 
@@ -43,8 +47,10 @@ class Loaders:
         self._adapters = adapters
         self._sources = sources
         self._deadline = deadline
+        self._started = time.monotonic()  # each partner's timeout counts from here
         self._timeout = partner_timeout
         self._partner: dict[tuple[str, str], DataLoader[str, Fetched]] = {}
+        self._guards: dict[str, Resilient] = {}  # bare adapters handed in, guarded per request
         self.links: DataLoader[int, list[LinkRow]] = DataLoader(self._load_links)
         self.household_by_key: DataLoader[str, HouseholdRow | None] = DataLoader(
             self._load_households_by_key
@@ -58,6 +64,10 @@ class Loaders:
             self._load_places
         )
         self.branch_records: DataLoader[str, list[LinkRow]] = DataLoader(self._load_branch_records)
+        # (partner, entity, local id) → its last synced record, for the stale fallback (fetch.py).
+        self.snapshots: DataLoader[tuple[str, str, str], Record | None] = DataLoader(
+            self._load_snapshots
+        )
 
     def partner(self, partner: str, entity: str) -> DataLoader[str, Fetched]:
         key = (partner, entity)
@@ -73,21 +83,21 @@ class Loaders:
         adapter = self._adapters.get(partner)
         if adapter is None:
             failed = Failed(PartnerUnavailable(partner, "partner is not configured"))
-            self._sources.record(partner, len(keys), 0.0, failed.error)
+            self._sources.record(partner, len(keys), 0.0, failed.error, calls=0)
             return [failed] * len(keys)
-        start = time.perf_counter()
-        budget = max(0.001, min(self._timeout, self._deadline - time.monotonic()))
-        try:
-            slots = await asyncio.wait_for(adapter.fetch_many(entity, keys), budget)
-        except TimeoutError:
-            error: AdapterError = PartnerTimeout(partner, f"no answer within {budget * 1000:.0f} ms")
-        except AdapterError as exc:
-            error = exc
-        else:
-            self._sources.record(partner, len(keys), (time.perf_counter() - start) * 1000, None)
-            return [Failed(s) if isinstance(s, AdapterError) else s for s in slots]
-        self._sources.record(partner, len(keys), (time.perf_counter() - start) * 1000, error)
-        return [Failed(error)] * len(keys)
+        outcome = await self._guard(partner, adapter).call(entity, keys, deadline=self._deadline,
+                                                           start=self._started)
+        self._sources.record(partner, len(keys), outcome.elapsed_ms, outcome.error,
+                             calls=outcome.attempts)
+        if outcome.error is not None or outcome.slots is None:
+            error = outcome.error or PartnerUnavailable(partner, "no answer")
+            return [Failed(error)] * len(keys)
+        return [Failed(s) if isinstance(s, AdapterError) else s for s in outcome.slots]
+
+    def _guard(self, partner: str, adapter: Adapter) -> Resilient:
+        if partner not in self._guards:
+            self._guards[partner] = guarded(adapter, PartnerPolicy(timeout_s=self._timeout))
+        return self._guards[partner]
 
     async def _load_links(self, ids: list[int]) -> list[list[LinkRow]]:
         found = await self._store.links_for_households(ids)
@@ -128,3 +138,12 @@ class Loaders:
     async def _load_addresses(self, ids: list[int]) -> list[list[str]]:
         found = await self._store.address_spellings(ids)
         return [found.get(i, []) for i in ids]
+
+    async def _load_snapshots(self, keys: list[tuple[str, str, str]]) -> list[Record | None]:
+        found = await self._store.snapshots(keys)
+        out: list[Record | None] = []
+        for partner, entity, local_id in keys:
+            row, adapter = found.get((partner, entity, local_id)), self._adapters.get(partner)
+            out.append(None if row is None or adapter is None
+                       else from_snapshot(adapter, entity, row.raw, row.read_at))
+        return out

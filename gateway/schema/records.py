@@ -49,7 +49,9 @@ class Provenance:
     local_id: str = strawberry.field(description="The record's id in the body's own system")
     read_at: datetime
     live: bool = strawberry.field(description="Read live for this request (false: a file drop or snapshot)")
-    stale: bool = strawberry.field(description="Served from an older snapshot because the body failed")
+    stale: bool = strawberry.field(
+        description="Served from the last snapshot because the body's live read failed: "
+        "`readAt` is when the snapshot was read, `ageSeconds` how old it is")
 
     @strawberry.field(description="Seconds between reading the value and answering")
     def age_seconds(self) -> float:
@@ -58,7 +60,8 @@ class Provenance:
     @classmethod
     def of(cls, record: Record, body: str) -> Provenance:
         return cls(partner=record.partner, body=body, entity=record.entity,
-                   local_id=record.local_id, read_at=record.read_at, live=record.live, stale=False)
+                   local_id=record.local_id, read_at=record.read_at, live=record.live,
+                   stale=record.stale)
 
 
 @strawberry.type(description="居民 — a resident as the residents' committee registers them")

@@ -4,6 +4,7 @@ skipped, bad rows quarantined with file, line and reason — and none of it lost
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -111,3 +112,82 @@ def test_undecodable_bytes_are_a_coded_error() -> None:
     assert info.value.extensions["code"] == "PARTNER_DATA_INVALID"
 
 
+
+
+async def _store(pg_admin: str, name: str, adapter: Any) -> asyncpg.Pool:
+    from tests.conftest import migrated_store
+
+    pool = await asyncpg.create_pool(await migrated_store(pg_admin, name), min_size=1, max_size=2)
+    async with pool.acquire() as conn:
+        await register_partners(conn, [adapter])
+    return pool
+
+
+def _workbook(path: Path, rows: list[list[str]]) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("困难职工档案")
+    sheet.write_row(0, 0, ["职工编号", "姓名", "身份证号", "手机", "家庭住址", "困难类别"])
+    for r, row in enumerate(rows, start=1):
+        sheet.write_row(r, 0, row)
+    book.close()
+
+
+async def test_a_truncated_workbook_is_one_quarantined_row_and_a_coded_live_error(
+    tmp_path: Path, pg_admin: str
+) -> None:
+    month = tmp_path / "2026-11"
+    month.mkdir(parents=True)
+    path = month / "工会_困难职工档案_202611.xlsx"
+    _workbook(path, [["GH001", "赵六", "", "13700000004", "阳光苑1-1-101", "深度困难"]])
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])  # the upload broke off
+    adapter = massorg.build(tmp_path)
+    with pytest.raises(PartnerDataInvalid, match="unreadable workbook") as info:
+        await adapter.fetch_many("hardship_file", ["GH001"])
+    assert info.value.extensions["code"] == "PARTNER_DATA_INVALID"
+    pool = await _store(pg_admin, "files_truncated", adapter)
+    try:
+        report = SyncReport()
+        await sync_partner(pool, adapter, report)
+        assert report.quarantined["massorg.hardship_file"] == 1
+        row = await pool.fetchrow("SELECT origin, line, reason, raw, status FROM quarantine")
+        assert (row["origin"], row["line"], row["status"]) == (
+            "2026-11/工会_困难职工档案_202611.xlsx", None, "open")
+        assert row["reason"].startswith("unreadable workbook")
+        assert row["raw"].startswith(f"{len(whole) // 2} bytes, sha256 ")
+        # The body sends the whole file again, under the same name: read, and the row resolved.
+        path.write_bytes(whole)
+        again = SyncReport()
+        await sync_partner(pool, adapter, again)
+        assert again.records["massorg.hardship_file"] == 1
+        done = await pool.fetchrow("SELECT status, note FROM quarantine")
+        assert (done["status"], done["note"]) == (
+            "superseded", "a later version of the file no longer has this row")
+        [slot] = await adapter.fetch_many("hardship_file", ["GH001"])
+        assert isinstance(slot, Record) and slot.data["level"] == "DEEP"
+    finally:
+        await pool.close()
+
+
+async def test_a_corrected_drop_resolves_the_rows_it_fixed_and_keeps_the_rest(
+    tmp_path: Path, pg_admin: str
+) -> None:
+    root = _drop(tmp_path / "drops")
+    adapter = massorg.build(root)
+    pool = await _store(pg_admin, "files_corrected", adapter)
+    path = root / "2026-11" / "共青团_志愿者名册_202611.csv"
+    try:
+        await sync_partner(pool, adapter, SyncReport())
+        # The clerk fills in the missing number; the row typed twice is still there.
+        fixed = path.read_bytes().decode("gbk").replace(",无名氏,", "V003,无名氏,")
+        path.write_bytes(fixed.encode("gbk"))
+        report = SyncReport()
+        await sync_partner(pool, adapter, report)
+        assert report.records["massorg.volunteer"] == 3
+        rows = await pool.fetch("SELECT line, reason, status FROM quarantine "
+                                "WHERE entity = 'volunteer' ORDER BY line")
+        assert [(r["line"], r["reason"].split(" ")[0], r["status"]) for r in rows] == [
+            (4, "missing", "superseded"), (5, "duplicate", "open")]
+        assert await pool.fetchval("SELECT count(*) FROM source_records WHERE local_id = 'V003'")
+    finally:
+        await pool.close()

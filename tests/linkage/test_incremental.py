@@ -12,7 +12,7 @@ import pytest
 from gateway.adapters.base import ChangeBatch
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.linkage.link import forget_indexes, link_changed, link_pending
-from gateway.sync.runner import _store_batch
+from gateway.sync.batch import store_batch
 from tests.conftest import migrated_store
 
 
@@ -74,10 +74,10 @@ async def test_the_sync_upsert_marks_only_real_changes(pool: asyncpg.Pool, distr
         records = [s for s in slots if s is not None and not isinstance(s, Exception)]
         assert len(records) == 3
         async with pool.acquire() as conn:
-            await _store_batch(conn, "hall", entity, ChangeBatch(records, cursor=None))
+            await store_batch(conn, "hall", entity, ChangeBatch(records, cursor=None))
             assert await _pending(conn, "hall") == set()
             changed = replace(records[0], raw={**records[0].raw, "remark": "改过"})
-            await _store_batch(conn, "hall", entity, ChangeBatch([changed], cursor=None))
+            await store_batch(conn, "hall", entity, ChangeBatch([changed], cursor=None))
             assert await _pending(conn, "hall") == {records[0].local_id}
         counts = await link_pending(pool)
         assert sum(counts.values()) == len(records[0].subjects or (None,))

@@ -48,8 +48,10 @@ async def test_partner_down_keeps_the_rest_and_says_why(
     ids = [e["node"]["id"] for e in first["data"]["households"]["edges"]]
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
+        # Live values only (no stale fallback: tests/resilience/test_stale.py has that).
+        headers = {**agency_headers(district_key), "X-Max-Staleness": "0"}
         async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     headers=agency_headers(district_key)) as client:
+                                     headers=headers) as client:
             for hid in ids:
                 response = await client.post("/graphql", json={
                     "query": "query($id: ID!) { household(id: $id) { residents { name } "

@@ -58,7 +58,7 @@ async def test_one_process_syncs_a_partner_at_a_time(synced: Any, district: Any,
     try:
         await holder.execute("SELECT pg_advisory_lock($1)", zlib.crc32(b"juheli-sync:hall"))
         report = SyncReport()
-        await sync_partner(pool, adapters["hall"], report)
+        await sync_partner(pool, adapters["hall"], report, lock_wait_s=0.3)
         assert "another process" in report.errors["hall"]
     finally:
         await holder.close()

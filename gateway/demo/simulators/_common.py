@@ -6,18 +6,17 @@ string) and `doc` (the native row as JSON). Rows go out as stored bytes (`orjson
 so a handler costs one indexed query and one serialization.
 
 Each partner module supplies its routes and its error envelope; `Simulator` wraps every route
-so that it is counted (`GET /_sim/stats`) and subject to injected faults (`POST /_sim/faults`).
+so that it is counted (`GET /_sim/stats`) and subject to injected faults (`POST /_sim/faults`,
+described in `_faults`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import random
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,10 @@ import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+
+from gateway.demo.simulators import _faults
 
 # Keeps a careless client from asking one request for a whole table.
 MAX_PAGE = 10_000
@@ -192,21 +193,6 @@ def lookup(store: Store, resource: str, ids: Sequence[str]) -> tuple[list[bytes]
 # --- faults and counters -----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Faults:
-    """Injected misbehaviour, for resilience tests. Deterministic when error_rate is 0 or 1."""
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    down: bool = False
-    rng: random.Random = field(default_factory=lambda: random.Random(0), init=False, repr=False)
-
-    def fails(self) -> bool:
-        if self.error_rate <= 0:
-            return False
-        return self.error_rate >= 1 or self.rng.random() < self.error_rate
-
-
 Handler = Callable[[Request], Awaitable[Response]]
 ErrorBody = Callable[[str, str], Any]  # (kind, message) -> the partner's error envelope
 
@@ -217,6 +203,7 @@ STATUS = {
     "not_found": 404,
     "not_allowed": 405,
     "internal": 500,
+    "throttled": 429,
 }
 
 
@@ -228,7 +215,7 @@ class Simulator:
         self.store = store
         self.error_body = error_body
         self.stats: Counter[str] = Counter()
-        self.faults = Faults()
+        self.faults = _faults.Faults()
 
     def error(self, kind: str, message: str, status: int | None = None) -> Response:
         return json_response(self.error_body(kind, message), status or STATUS.get(kind, 400))
@@ -242,28 +229,18 @@ class Simulator:
             res = request.path_params.get("res")
             known = res is None or res in self.store.resources
             self.stats[(f"{res}.{op}" if res else op) if known else "unknown"] += 1
-            failure = await self._inject()
+            fault = self.faults.next()
+            failure = await _faults.before(fault, self.faults, request, self.error)
             if failure is not None:
                 return failure
             if not known:
                 return self.error("not_found", f"unknown resource {res!r}")
             try:
-                return await handler(request)
+                return _faults.after(fault, await handler(request))
             except ApiError as exc:
                 return self.error(exc.kind, exc.message, exc.status)
 
         return Route(path, endpoint, methods=list(methods), name=op)
-
-    async def _inject(self) -> Response | None:
-        faults = self.faults
-        if faults.down:
-            # What a reverse proxy answers for a dead backend: not the partner's envelope.
-            return PlainTextResponse("Service Unavailable", status_code=503)
-        if faults.latency_ms > 0:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.fails():
-            return self.error("internal", "injected failure")
-        return None
 
     def app(self, routes: Sequence[BaseRoute]) -> Starlette:
         sim_routes = [
@@ -293,15 +270,8 @@ class Simulator:
     async def _set_faults(self, request: Request) -> Response:
         if request.method == "POST":
             try:
-                body = orjson.loads(await request.body() or b"{}")
-                self.faults = Faults(
-                    latency_ms=float(body.get("latency_ms", 0)),
-                    error_rate=float(body.get("error_rate", 0)),
-                    down=bool(body.get("down", False)),
-                )
-            except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
-                return json_response({"error": "body must be a JSON object of faults"}, 400)
-        f = self.faults
-        return json_response(
-            {"latency_ms": f.latency_ms, "error_rate": f.error_rate, "down": f.down}
-        )
+                self.faults = _faults.Faults.parse(orjson.loads(await request.body() or b"{}"))
+            except (orjson.JSONDecodeError, _faults.FaultsInvalid) as exc:
+                return json_response({"error": f"body must be a JSON object of faults: {exc}"},
+                                     400)
+        return json_response(self.faults.as_dict())

@@ -39,6 +39,7 @@ _CODES = {
     "not_found": 40400,
     "not_allowed": 40500,
     "internal": 50000,
+    "throttled": 42900,
 }
 
 

@@ -38,6 +38,7 @@ _CODES = {
     "not_found": "RESOURCE_NOT_FOUND",
     "not_allowed": "METHOD_NOT_ALLOWED",
     "internal": "INTERNAL_ERROR",
+    "throttled": "RATE_LIMITED",
 }
 
 

@@ -40,6 +40,7 @@ _CODES = {
     "not_found": "NOT_FOUND",
     "not_allowed": "METHOD_NOT_ALLOWED",
     "internal": "INTERNAL",
+    "throttled": "RESOURCE_EXHAUSTED",
 }
 
 
