@@ -1,6 +1,6 @@
 """What load shedding costs: a shed request's 503, and the bookkeeping of an admitted one.
 
-    python bench/shedding.py [--requests 20000] [--limit 32]
+    python bench/shedding.py [--requests 20000] [--limit 8]
 
 In process, without sockets, so the figures are the shedder's own (µs, medians and p99 of
 `--requests` calls each, after a warm-up):
@@ -90,7 +90,7 @@ async def admitted(n: int, limit: int) -> dict[str, Latency]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--limit", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=8)
     args = parser.parse_args()
     figures = {**await shed(args.requests, args.limit),
                **await admitted(args.requests, args.limit)}

@@ -35,6 +35,7 @@ from gateway.resolvers.fetch import MAX_STALENESS_HEADER, max_staleness
 from gateway.schema import schema
 from gateway.settings import Settings
 from gateway.shedding import LoadShedder
+from gateway.sync.scheduler import SyncScheduler
 
 
 class GraphQLApp(LimitedView):
@@ -121,9 +122,17 @@ def create_app(
                                      stale_max_age_s=settings.stale_max_age_s or None)
         app.state.services = holder["current"]
         await guard.start(store.pool)
+        # Sync and link on a schedule when asked (JUHELI_SYNC_INTERVAL_S): the link index
+        # stays warm in this process, so what a sync changed is linked in about a second.
+        scheduler = SyncScheduler(
+            store.pool, partners if partners is not None else settings.partners,
+            interval_s=settings.sync_interval_s, thresholds=settings.link_thresholds)
+        scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            await scheduler.stop()
             await guard.stop()
             await close_adapters(adapters)
             await store.close()

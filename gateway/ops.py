@@ -194,7 +194,9 @@ async def run_demo(settings: Settings, *, households: int, seed: int, port: int,
             print(query)
             print(f"# variables: {json.dumps(variables, ensure_ascii=False)}\n")
         if serve:
-            await serve_async(settings, host="127.0.0.1", port=port, store_uri=uri,
+            # The demo keeps itself in sync with its partner systems, once a minute.
+            live = settings.model_copy(update={"sync_interval_s": settings.sync_interval_s or 60})
+            await serve_async(live, host="127.0.0.1", port=port, store_uri=uri,
                               partners=district.partners_config())
     finally:
         district.stop()

@@ -172,6 +172,10 @@ class Settings(BaseSettings):
     ready_probe_ms: int = Field(default=1000, ge=1)
     """How long `/readyz` waits for the store and for each partner's health probe."""
 
+    sync_interval_s: float = Field(default=0, ge=0)
+    """A serving gateway syncs every partner and links what changed this often (0: never;
+    `gateway sync` does it once). Replicas share the work through advisory locks."""
+
     @property
     def link_thresholds(self) -> Thresholds:
         if not self.link_review <= self.link_accept:

@@ -16,12 +16,17 @@ from tests.conftest import migrated_store
 
 
 @pytest.fixture(scope="module")
-async def pool(pg_admin: str, district: Any, settings: Any) -> AsyncIterator[asyncpg.Pool]:
+async def scheduled_uri(pg_admin: str, district: Any, settings: Any) -> str:
     from gateway.ops import run_sync
 
     uri = await migrated_store(pg_admin, "scheduled")
     await run_sync(settings, partners=district.partners_config(), store_uri=uri)
-    p = await asyncpg.create_pool(uri, min_size=2, max_size=6)
+    return uri
+
+
+@pytest.fixture(scope="module")
+async def pool(scheduled_uri: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await asyncpg.create_pool(scheduled_uri, min_size=2, max_size=6)
     yield p
     await p.close()
 
@@ -58,3 +63,24 @@ async def test_the_loop_runs_until_stopped(pool: asyncpg.Pool, district: Any) ->
     runs = scheduler.runs
     await asyncio.sleep(0.2)
     assert scheduler.runs == runs, "stopped means stopped"
+
+
+async def test_a_serving_gateway_runs_the_schedule(scheduled_uri: str, district: Any,
+                                                   settings: Any) -> None:
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+
+    app = create_app(settings.model_copy(update={"sync_interval_s": 0.05}),
+                     store_uri=scheduled_uri, partners=district.partners_config())
+    async with LifespanManager(app):
+        scheduler = app.state.scheduler
+        for _ in range(200):
+            if scheduler.runs >= 1:
+                break
+            await asyncio.sleep(0.05)
+        assert scheduler.runs >= 1 and scheduler.last is not None
+        assert not scheduler.last.errors
+    runs = scheduler.runs
+    await asyncio.sleep(0.2)
+    assert scheduler.runs == runs, "the lifespan stopped it"
