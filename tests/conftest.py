@@ -67,6 +67,16 @@ async def migrated_store(pg_admin: str, name: str) -> str:
     return uri
 
 
+async def synced_store(pg_admin: str, name: str, district: Any, settings: Settings) -> str:
+    """A store of its own, migrated, synced from the running district and linked: for tests
+    that change what they read (decisions, restarts, marks) without touching the shared one."""
+    from gateway.ops import run_sync
+
+    uri = await migrated_store(pg_admin, name)
+    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
+    return uri
+
+
 @pytest.fixture(scope="session")
 async def store_uri(pg_admin: str) -> str:
     return await migrated_store(pg_admin, "juheli")

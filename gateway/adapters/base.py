@@ -135,16 +135,21 @@ class Adapter(Protocol):
     async def aclose(self) -> None: ...
 
 
+def row_reader(adapter: Adapter) -> Any:
+    """The adapter's mapping of one native row, `from_snapshot(entity, raw, read_at)`, or None.
+    Wrappers (`Instrumented`, `Resilient`) are looked through: what each wraps is its `inner`."""
+    found: Any = adapter
+    while not hasattr(found, "from_snapshot") and hasattr(found, "inner"):
+        found = found.inner
+    return getattr(found, "from_snapshot", None)
+
+
 def from_snapshot(
     adapter: Adapter, entity: str, raw: Mapping[str, Any], read_at: datetime
 ) -> Record | None:
     """The adapter's record for a snapshot row, marked stale and not live; None when the adapter
-    offers no `from_snapshot` or the stored row no longer maps (a changed mapper). A wrapper
-    (`Instrumented`) is looked through: what it wraps is its `inner`."""
-    found: Any = adapter
-    while not hasattr(found, "from_snapshot") and hasattr(found, "inner"):
-        found = found.inner
-    rebuild = getattr(found, "from_snapshot", None)
+    offers no `from_snapshot` or the stored row no longer maps (a changed mapper)."""
+    rebuild = row_reader(adapter)
     if rebuild is None:
         return None
     try:

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from gateway.adapters.base import Adapter, Record
+from gateway.adapters.base import Adapter, Record, row_reader
 from gateway.errors import AdapterError, BadRequest, NotFound
 from gateway.sync.batch import FEED, upsert_records
 from gateway.sync.machines import violation
@@ -119,10 +119,7 @@ def _replayable(row: QuarantineRow, fixed: Mapping[str, Any] | None) -> Mapping[
 
 def _reader(adapter: Adapter) -> Any:
     """The adapter's mapping of a native row (`from_snapshot`), looked for through wrappers."""
-    found: Any = adapter
-    while not hasattr(found, "from_snapshot") and hasattr(found, "inner"):
-        found = found.inner
-    reader = getattr(found, "from_snapshot", None)
+    reader = row_reader(adapter)
     if reader is None:
         raise ReplayRefused(f"partner {adapter.info.slug} cannot map a stored row")
     return reader

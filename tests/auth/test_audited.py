@@ -12,17 +12,14 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.audit import verify
-from tests.conftest import agency_headers, agency_key, migrated_store
+from tests.conftest import agency_headers, agency_key, synced_store
 
 READ = "query($id: ID!) { household(id: $id) { id residents { name } appeals { number } } }"
 
 
 @pytest.fixture(scope="module")
 async def store(pg_admin: str, district: Any, settings: Any) -> str:
-    from gateway.ops import run_sync
-
-    uri = await migrated_store(pg_admin, "audited")
-    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
+    uri = await synced_store(pg_admin, "audited", district, settings)
     return uri
 
 

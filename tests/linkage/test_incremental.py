@@ -13,15 +13,12 @@ from gateway.adapters.base import ChangeBatch
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.linkage.link import forget_indexes, link_changed, link_pending
 from gateway.sync.batch import store_batch
-from tests.conftest import migrated_store
+from tests.conftest import synced_store
 
 
 @pytest.fixture(scope="module")
 async def pool(pg_admin: str, district: Any, settings: Any) -> AsyncIterator[asyncpg.Pool]:
-    from gateway.ops import run_sync
-
-    uri = await migrated_store(pg_admin, "incremental")
-    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
+    uri = await synced_store(pg_admin, "incremental", district, settings)
     p = await asyncpg.create_pool(uri, min_size=1, max_size=2)
     yield p
     await p.close()

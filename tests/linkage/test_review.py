@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.linkage.link import link_all, link_pending
-from tests.conftest import agency_headers, agency_key, migrated_store
+from tests.conftest import agency_headers, agency_key, synced_store
 
 OFFICER = {"X-Officer": quote("网格员 王芳")}
 
@@ -38,10 +38,7 @@ HOUSEHOLD = """query($id: ID!) {
 
 @pytest.fixture(scope="module")
 async def review_store(pg_admin: str, district: Any, settings: Any) -> str:
-    from gateway.ops import run_sync
-
-    uri = await migrated_store(pg_admin, "review")
-    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
+    uri = await synced_store(pg_admin, "review", district, settings)
     return uri
 
 

@@ -12,15 +12,12 @@ import pytest
 
 from gateway.linkage.match import DEFAULT_THRESHOLDS
 from gateway.sync.scheduler import SyncScheduler
-from tests.conftest import migrated_store
+from tests.conftest import synced_store
 
 
 @pytest.fixture(scope="module")
 async def scheduled_uri(pg_admin: str, district: Any, settings: Any) -> str:
-    from gateway.ops import run_sync
-
-    uri = await migrated_store(pg_admin, "scheduled")
-    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
+    uri = await synced_store(pg_admin, "scheduled", district, settings)
     return uri
 
 
