@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -41,6 +42,20 @@ def _install(extra: str) -> None:
     stamp.write_text(digest)
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _ensure_browser() -> None:
+    """The dashboard's browser tests need a Chromium: the system's, or Playwright's download."""
+    if os.environ.get("JUHELI_CHROMIUM") or any(shutil.which(b) for b in BROWSERS):
+        return
+    print("[dev] no Chromium found: installing Playwright's (python -m playwright install "
+          "chromium)", flush=True)
+    if subprocess.call([str(PY), "-m", "playwright", "install", "chromium"]) != 0:
+        print("[dev] could not install Chromium: the dashboard's browser tests will fail",
+              file=sys.stderr)
+
+
 def run_tests(python: str, args: list[str]) -> int:
     """Run pytest; 'no tests collected' (exit 5) fails, so CI can never pass on nothing."""
     code = subprocess.call([python, "-m", "pytest", *args], cwd=ROOT)
@@ -60,6 +75,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "gateway"), "demo", *rest])
     if command == "test":
         _install("dev")
+        _ensure_browser()
         return run_tests(str(PY), rest)
     _install("dev")
     return 0

@@ -60,7 +60,7 @@ from gateway.schema.household import Household
 from gateway.schema.party import PartyMember
 from gateway.schema.query import Query
 from gateway.schema.records import Dispute, Resident
-from gateway.schema.review import Mutation
+from gateway.schema.review import ReviewMutation as Mutation
 
 DATABASE = "juheli_limits_bench"
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (+ GraphiQL), /healthz, /readyz.
+"""The Starlette application: /graphql (+ GraphiQL), /dashboard, /healthz, /readyz.
 
 The lifespan owns every resource — the store's pool and the partner adapters — and closes them.
 Nothing contacts a partner at start-up, so a partner that is down never stops the gateway.
@@ -36,6 +36,8 @@ from gateway.schema import schema
 from gateway.settings import Settings
 from gateway.shedding import LoadShedder
 from gateway.sync.scheduler import SyncScheduler
+from gateway.views.config import BriefConfig
+from gateway.views.dashboard import Dashboard
 
 
 class GraphQLApp(LimitedView):
@@ -119,7 +121,8 @@ def create_app(
                                      settings.partner_timeout_ms,
                                      Authenticator(store.pool, settings),
                                      stale_fallback=settings.stale_fallback,
-                                     stale_max_age_s=settings.stale_max_age_s or None)
+                                     stale_max_age_s=settings.stale_max_age_s or None,
+                                     brief=BriefConfig.from_settings(settings))
         app.state.services = holder["current"]
         await guard.start(store.pool)
         # Sync and link on a schedule when asked (JUHELI_SYNC_INTERVAL_S): the link index
@@ -150,5 +153,8 @@ def create_app(
         Route("/readyz", readyz(lambda: holder.get("current"), shedder,
                                 timeout_s=settings.ready_probe_ms / 1000)),
         Route("/metrics", metrics),  # Prometheus: partner calls, retries, breakers
+        # The brief in a browser; it asks /graphql (this same stack) as the logged-in viewer.
+        *Dashboard(shedder, guard=guard, timezone=settings.timezone,
+                   secret=settings.dashboard_secret).routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

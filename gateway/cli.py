@@ -42,7 +42,16 @@ def migrate(data_dir: DataDir = None) -> None:
 
 @app.command()
 def sync(data_dir: DataDir = None) -> None:
-    """Pull every partner's records into the link index and link them to households."""
+    """Pull every partner's records into the link index and link them to households.
+
+    Exit status:
+    0  every partner synced (rows held in quarantine are reported: no error);
+    1  a partner reported an error: the others are synced and linked all the same,
+       and the next sync resumes the failed ones from their cursors;
+    2  no partners configured.
+    """
+    from rich.markup import escape
+
     from gateway.ops import run_sync
 
     settings = _settings(data_dir)
@@ -52,10 +61,14 @@ def sync(data_dir: DataDir = None) -> None:
         raise typer.Exit(2)
     report = asyncio.run(run_sync(settings, console))
     for slug, message in report.errors.items():
-        console.print(f"[yellow]{slug}[/yellow]: {message}")
+        console.print(f"[yellow]{escape(slug)}[/yellow]: {escape(message)}")
     held = sum(report.quarantined.values())
     if held:
         console.print(f"{held} rows quarantined: see `gateway quarantine list`")
+    if report.errors:
+        console.print(f"[red]sync incomplete[/red]: {len(report.errors)} failed (above); the next "
+                      "sync resumes them from their cursors")
+        raise typer.Exit(1)
 
 
 @app.command()

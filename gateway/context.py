@@ -17,6 +17,7 @@ from gateway.auth.principal import ANONYMOUS
 from gateway.db.store import Store
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.sources import SourcesReport
+from gateway.views.config import BriefConfig
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     auth: Authenticator | None = None
     stale_fallback: bool = True  # serve the last snapshot when a live read fails
     stale_max_age_s: float | None = None  # never serve an older snapshot (None: any age)
+    brief: BriefConfig = field(default_factory=BriefConfig)  # the coordination brief's knobs
 
 
 @dataclass

@@ -99,6 +99,18 @@ class InterchangeInvalid(BadRequest):
     code = "INTERCHANGE_INVALID"
 
 
+class PeriodReversed(BadRequest):
+    """A period whose `to` is before its `from`."""
+
+    code = "PERIOD_REVERSED"
+
+
+class PeriodInFuture(BadRequest):
+    """A period that starts after today: there is nothing to count yet."""
+
+    code = "PERIOD_IN_FUTURE"
+
+
 class Unauthenticated(GatewayError):
     """The request's credentials are missing, unknown or unusable (HTTP 401)."""
 

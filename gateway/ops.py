@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -95,8 +97,27 @@ async def link_report(settings: Settings) -> dict[str, Any]:
     }
 
 
+def server_stack() -> tuple[str, str]:
+    """uvicorn's HTTP parser and event loop: httptools and uvloop, in C, where installed; else
+    h11 and asyncio. Under overload h11's parsing in Python, not the load shedder's few
+    microseconds, is what a 503 OVERLOADED costs (docs/resilience.md)."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return http, loop
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if server_stack()[1] != "uvloop":
+        return None
+    import uvloop
+
+    return uvloop.new_event_loop
+
+
 def serve_app(settings: Settings, *, host: str, port: int, ide: bool = True) -> None:
-    asyncio.run(serve_async(settings, host=host, port=port, ide=ide))
+    # The loop is chosen here: uvicorn's own choice applies only to the loop it starts itself.
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(serve_async(settings, host=host, port=port, ide=ide))
 
 
 async def serve_async(settings: Settings, *, host: str, port: int, ide: bool = True,
@@ -104,7 +125,9 @@ async def serve_async(settings: Settings, *, host: str, port: int, ide: bool = T
     import uvicorn
 
     app = create_app(settings, store_uri=store_uri, partners=partners, ide=ide)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    http, loop = server_stack()
+    config = uvicorn.Config(app, host=host, port=port, http=http, loop=loop,
+                            log_level="warning", access_log=False)
     await uvicorn.Server(config).serve()
 
 
@@ -173,7 +196,11 @@ async def run_demo(settings: Settings, *, households: int, seed: int, port: int,
         bodies = await _seed_agencies(uri, settings)
         url = f"http://127.0.0.1:{port}/graphql"
         console.rule("[bold green]Juheli demo is ready")
-        console.print(f"GraphiQL: [bold]{url}[/bold]   (Ctrl-C stops everything)\n")
+        console.print(f"GraphiQL: [bold]{url}[/bold]   (Ctrl-C stops everything)")
+        party = next((b for b in bodies if b["purpose"] == "joint_meeting"), None)
+        console.print(f"Dashboard (协调会简报): [bold]http://127.0.0.1:{port}/dashboard[/bold]"
+                      + (f" — log in with the {party['agency']} key, purpose joint_meeting"
+                         if party else "") + "\n")
         rc = next(b for b in bodies if b["agency"] == f"rc-{community}")
         console.print("Every request is an agency acting for an officer, for a purpose. Paste "
                       "these into GraphiQL's Headers tab (the residents' committee of the "

@@ -176,6 +176,26 @@ class Settings(BaseSettings):
     """A serving gateway syncs every partner and links what changed this often (0: never;
     `gateway sync` does it once). Replicas share the work through advisory locks."""
 
+    # --- combined views (docs/views.md) -----------------------------------------------------
+
+    timezone: str = "Asia/Shanghai"
+    """The district's time zone: what 'today' is for a brief's period."""
+
+    visits_per_household_quarter: float = Field(default=1.0, ge=0)
+    """Contact visits (党员联系户) expected per household a member is responsible for, per
+    quarter; a brief scales it to its period's length."""
+
+    brief_suppress_below: int = Field(default=5, ge=1)
+    """Under an aggregates-only purpose (statistics), brief counts from 1 to this minus one
+    are null."""
+
+    brief_stale_after_s: float = Field(default=86400, gt=0)
+    """A partner whose last sync is older than this is STALE in a brief's freshness."""
+
+    dashboard_secret: str | None = None
+    """What the dashboard's login cookie is encrypted with; set the same value on every replica
+    so a viewer stays logged in whichever serves them. Unset: one per process."""
+
     @property
     def link_thresholds(self) -> Thresholds:
         if not self.link_review <= self.link_accept:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 from gateway.cli import app
 from gateway.db.embedded import with_database
 from gateway.db.migrate import ensure_database
+from tests.conftest import migrated_store
 
 runner = CliRunner()
 COMMANDS = ["demo", "serve", "migrate", "sync", "export-schema", "generate", "linkage", "agency",
@@ -67,3 +70,55 @@ def test_linkage_report_shows_links_and_learned_weights(synced: object, store_ur
     tables = runner.invoke(app, ["linkage", "report", "--data-dir", str(tmp_path)],
                            env={"DATABASE_URL": store_uri, "COLUMNS": "200"})
     assert tables.exit_code == 0 and "match weights learned" in tables.output
+
+
+@pytest.fixture
+async def hall_down(district: Any) -> AsyncIterator[Any]:
+    """The district with the hall's simulator killed: it refuses connections."""
+    district.kill("hall")
+    try:
+        yield district
+    finally:
+        await district.restart("hall")
+
+
+def sync_into(uri: str, district: Any, folder: Path) -> Any:
+    district.write_partners_toml(folder / "partners.toml")
+    return runner.invoke(app, ["sync", "--data-dir", str(folder)],
+                         env={"DATABASE_URL": uri, "COLUMNS": "200",
+                              "JUHELI_PARTNERS_FILE": str(folder / "partners.toml")})
+
+
+def test_sync_exits_1_when_a_partner_fails(pg_admin: str, hall_down: Any,
+                                           tmp_path: Path) -> None:
+    uri = asyncio.run(migrated_store(pg_admin, "cli_sync_hall_down"))
+    result = sync_into(uri, hall_down, tmp_path)
+    assert result.exit_code == 1, result.output
+    failed = [line.split(":", 1)[0] for line in result.output.splitlines()
+              if ": hall: cannot reach partner" in line]
+    assert failed and all(entity.startswith("hall.") for entity in failed), result.output
+    assert f"sync incomplete: {len(failed)} failed (above)" in result.output
+    # The other partners were synced and linked all the same.
+    assert "linked " in result.output
+    assert asyncio.run(_count(uri, "SELECT count(DISTINCT partner) FROM source_records")) == 5
+
+
+def test_sync_with_rows_quarantined_but_no_partner_error_exits_0(
+        pg_admin: str, district: Any, tmp_path: Path) -> None:
+    uri = asyncio.run(migrated_store(pg_admin, "cli_sync_all_up"))
+    result = sync_into(uri, district, tmp_path)
+    assert result.exit_code == 0, result.output
+    held = asyncio.run(_count(uri, "SELECT count(*) FROM quarantine WHERE status = 'open'"))
+    assert held > 0, "the district's noise leaves some rows for the quarantine"
+    assert f"{held} rows quarantined: see `gateway quarantine list`" in result.output
+    assert "sync incomplete" not in result.output
+
+
+async def _count(uri: str, sql: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(uri)
+    try:
+        return int(await conn.fetchval(sql))
+    finally:
+        await conn.close()

@@ -56,6 +56,13 @@ class Access:
 
     def level(self, group: str, household: str, community: str) -> str:
         """`masked` or `full` for this household's `group`, or raise the coded refusal."""
+        level = self.check(group, community)
+        self.touched[household].add(group)
+        return level
+
+    def check(self, group: str, community: str) -> str:
+        """The level `group` is granted at in `community` for this request, or raise the coded
+        refusal — without recording a read (for data about no household: Party members)."""
         agency = self.principal.agency
         if agency is None or not agency.sees(community):
             raise ForbiddenField(f"no grant for {group}", group=group)
@@ -76,7 +83,6 @@ class Access:
                 raise PurposeNotAllowed(f"{group} is not granted for the purpose {purpose!r}",
                                         group=group, purpose=purpose, allowed=allowed)
             raise ForbiddenField(f"no grant for {group}", group=group)
-        self.touched[household].add(group)
         return level
 
     @property

@@ -3,7 +3,8 @@
 Credentials: `Authorization: Bearer <API key or JWT>` or `X-API-Key: <key>`. The officer comes
 from the token, else from `X-Officer` (UTF-8, percent-encoded where needed); the purpose from
 `X-Purpose`. Keys, agencies and grants read from the store are trusted for `auth_cache_s`
-seconds per process, so a revocation takes effect everywhere within that time.
+seconds per process, so a revocation takes effect everywhere within that time. A store that
+cannot be reached for what is not cached is `StoreUnavailable` (a 503), never a 401 or a 500.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from gateway.auth import keys
 from gateway.auth.policy import Policy, load_policy
 from gateway.auth.principal import ANONYMOUS, Agency, Principal
 from gateway.auth.tokens import TokenVerifier
+from gateway.db.store import reaching_store
 from gateway.errors import CredentialsExpired, CredentialsRevoked, TokenInvalid, Unauthenticated
 from gateway.settings import Settings
 
@@ -42,7 +44,8 @@ class Authenticator:
         hit = self._cache.get((kind, key))
         if hit and hit[0] > now:
             return hit[1]
-        value = await load()
+        with reaching_store():
+            value = await load()
         self._cache[(kind, key)] = (now + self.ttl, value)
         return value
 

@@ -13,9 +13,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -341,4 +343,63 @@ rate_counters = Table(
     Column("window_start", DateTime(timezone=True), primary_key=True),
     Column("hits", Integer, nullable=False),
     prefixes=["UNLOGGED"],
+)
+
+# --- combined views (gateway/views/, migration 0009) ---------------------------------------
+
+# One row per partner record a coordination view counts, projected at sync time
+# (gateway/views/facts.py); household and community follow linkage.
+facts = Table(
+    "facts",
+    metadata,
+    Column("partner", Text, primary_key=True),
+    Column("entity", Text, primary_key=True),
+    Column("local_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # dispute | appeal | service | care_card | meeting | visit
+    Column("body", Text, nullable=False),  # the reporting body: MEDIATION, HOTLINE, HALL, …
+    Column("category", Text),
+    Column("subkind", Text),
+    Column("channel", Text),
+    Column("status", Text),
+    Column("is_open", Boolean, nullable=False),
+    Column("is_dispute", Boolean, nullable=False, server_default=text("false")),
+    Column("opened_on", Date),
+    Column("closed_on", Date),
+    Column("due_on", Date),
+    Column("satisfaction", Text),
+    Column("topic", Text),
+    Column("place", Text),
+    Column("ref", Text),  # the record it repeats or refers to (relatedTicketNo, duplicateOf)
+    Column("member", Text),  # a contact visit's Party member (local id)
+    Column("label", Text),  # what a list shows: number and title
+    Column("stated_community", Text),  # the community the partner names, as a code if known
+    Column("community_code", Text),  # the linked household's, else the stated one
+    Column("household_id", BigInteger, ForeignKey("households.id", ondelete="SET NULL")),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_facts_community_kind_opened", "community_code", "kind", "opened_on"),
+    Index("ix_facts_household", "household_id"),
+    Index("ix_facts_disputes", "community_code", "opened_on",
+          postgresql_where=text("kind = 'dispute' OR is_dispute")),
+    Index("ix_facts_ref", "kind", "ref", postgresql_where=text("ref IS NOT NULL")),
+    Index("ix_facts_open", "community_code", "kind", "category",
+          postgresql_where=text("is_open")),
+)
+
+# A brief as it was computed, for the minutes: immutable (a trigger refuses UPDATE and DELETE).
+frozen_briefs = Table(
+    "frozen_briefs",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("community_code", Text, nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("body", JSONB, nullable=False),
+    Column("canonical", Text, nullable=False),  # the JSON the hash is of
+    Column("sha256", Text, nullable=False),
+    Column("as_of", JSONB, nullable=False),  # partner → as-of time of its snapshot
+    Column("agency", Text, nullable=False),
+    Column("officer", Text),
+    Column("purpose", Text),
+    Column("frozen_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    Index("ix_frozen_briefs_community", "community_code", "frozen_at"),
 )

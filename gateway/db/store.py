@@ -4,22 +4,27 @@ The ORM measured 10–13× slower per lookup than a raw asyncpg query on this ha
 request path uses SQL directly; `gateway/db/models.py` stays the one description of the tables.
 A store that cannot be reached (down, restarting, refusing connections) is `StoreUnavailable`
 (HTTP 503 with Retry-After) for every caller: `Store.fetch` translates the driver's errors, and
-`reaching_store()` does the same for code that holds the pool itself.
+`reaching_store()` does the same for code that holds the pool itself (`@reaches_store` around a
+whole coroutine function).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import asyncpg
 import orjson
 
 from gateway.db.migrate import current_revision, head_revision
 from gateway.errors import StoreNotReady, StoreUnavailable
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # What the driver raises when the server is away, starting, or shutting down (not a bad query).
 # InternalClientError ("cannot switch to state …"): a pooled connection the server has just
@@ -35,6 +40,17 @@ def reaching_store() -> Iterator[None]:
         yield
     except _UNREACHABLE as exc:
         raise StoreUnavailable("the store cannot be reached; retry shortly") from exc
+
+
+def reaches_store(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """`fn`'s whole run inside `reaching_store()`: for functions that take the pool itself."""
+
+    @functools.wraps(fn)
+    async def reaching(*args: P.args, **kwargs: P.kwargs) -> T:
+        with reaching_store():
+            return await fn(*args, **kwargs)
+
+    return reaching
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Generate a synthetic district: every partner's native rows plus the hidden ground truth.
 
 `generate()` builds the true world (`world.py`, `party.py`) and lets each partner write it down
-its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, noise from `noise.py`).
+its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, `reception.py`, noise from
+`noise.py`).
 `write_district()` lays the result out as docs/partners.md expects:
 
     <folder>/rows/<partner>/<table>.jsonl    rc, party, hall, hotline, mediation
@@ -32,6 +33,7 @@ from gateway.demo.events import Cast, Hall, Out
 from gateway.demo.files import read_jsonl, write_jsonl, write_massorg_month
 from gateway.demo.groups import all_groups
 from gateway.demo.noise import noise_scale
+from gateway.demo.reception import Reception
 from gateway.demo.registry import registries
 from gateway.demo.world import World, build_world
 
@@ -41,7 +43,7 @@ SQL_AND_REST = ("rc", "party", "hall", "hotline", "mediation")
 CURRENT_MONTH, PREVIOUS_MONTH = "2026-11", "2026-10"
 # Events per household over the two years the district covers.
 RATES = {"banjian": 1.4, "wuka": 0.2, "daiban": 0.3, "workorders": 0.38, "petitions": 0.03,
-         "disputes": 0.1}
+         "disputes": 0.1, "jiedai": 0.15}
 
 
 @dataclass
@@ -76,7 +78,7 @@ def generate(households: int = 3000, *, seed: int = 20261129, communities: int =
 def _write_down(world: World, households: int, seed: int) -> Out:
     """Every partner's rows about `world`, in a fixed order of random streams."""
     out = Out()
-    for partner, tables in (("rc", ("community", "hu", "ren", "huiyi")),
+    for partner, tables in (("rc", ("community", "hu", "ren", "huiyi", "jiedai")),
                             ("party", ("zuzhi", "dangyuan", "baolian", "zoufang")),
                             ("hall", ("banjian", "wuka", "daiban")),
                             ("hotline", ("workorders", "petitions")),
@@ -95,6 +97,8 @@ def _write_down(world: World, households: int, seed: int) -> Out:
     hotline.petitions(n["petitions"])
     Mediation(out, random.Random(f"{seed}:mediation"), cast, hotline).disputes(n["disputes"])
     all_groups(out, random.Random(f"{seed}:massorg"), cast, households)
+    # Last, in a stream of its own: the tables written before it stay as they were.
+    Reception(out, random.Random(f"{seed}:reception"), cast).receptions(n["jiedai"])
     return out
 
 

@@ -49,6 +49,11 @@ SQL_SCHEMAS: dict[str, dict[str, str]] = {
             "hybh text, sqbm text not null, hylx text not null, hyrq date not null, zt text,"
             " cyrs int, jy text, updated_at timestamp not null"
         ),
+        "jiedai": (
+            "jdbh text, sqbm text not null, jdfs text not null, jdrq date not null, fyr text,"
+            " lxdh text, zz text, sxlb text, fysx text, blqk text not null, dfrq date,"
+            " blsx date not null, updated_at timestamp not null"
+        ),
     },
     "party": {
         "zuzhi": (
@@ -72,7 +77,7 @@ SQL_SCHEMAS: dict[str, dict[str, str]] = {
 }
 
 _KEYS = {
-    "community": "sqbm", "hu": "hubh", "ren": "rybh", "huiyi": "hybh",
+    "community": "sqbm", "hu": "hubh", "ren": "rybh", "huiyi": "hybh", "jiedai": "jdbh",
     "zuzhi": "zzid", "dangyuan": "dyid", "baolian": "blid", "zoufang": "zfid",
 }  # fmt: skip
 
@@ -85,6 +90,7 @@ _CONSTRAINTS: dict[str, list[str]] = {
         "create index on ren (hubh)",
         "create index on ren (sfzh)",
         "create index on huiyi (sqbm)",
+        "create index on jiedai (sqbm, jdrq)",
     ],
     "party": [
         "create index on zuzhi (sqbm)",

@@ -26,6 +26,7 @@ import orjson
 from graphql import GraphQLError, GraphQLSchema, parse, specified_rules
 from strawberry.schema.schema import validate_document
 
+from gateway.db.store import reaches_store
 from gateway.limits.config import Limits
 from gateway.limits.extension import shape_errors
 from gateway.limits.shape import measure, operations
@@ -110,12 +111,14 @@ def check_manifest(manifest: Mapping[str, str], schema: GraphQLSchema,
 
 class TrustedDocuments:
     """The `trusted_documents` table, with the documents this process looked up kept for `ttl_s`
-    seconds (a removed document stops working everywhere within that time)."""
+    seconds (a removed document stops working everywhere within that time). A store that cannot
+    be reached is `StoreUnavailable`: a request naming a document not in the cache gets a 503."""
 
     def __init__(self, pool: asyncpg.Pool, *, ttl_s: float = 60, size: int = 5000) -> None:
         self.pool, self.ttl_s, self.size = pool, ttl_s, size
         self._cache: dict[str, tuple[float, str]] = {}
 
+    @reaches_store
     async def get(self, digest: str) -> str | None:
         now = time.monotonic()
         hit = self._cache.get(digest)
@@ -129,6 +132,7 @@ class TrustedDocuments:
             self._cache[digest] = (now + self.ttl_s, body)
         return body
 
+    @reaches_store
     async def add(self, documents: list[Document]) -> int:
         """Store the documents; how many were new (a known id is left as it is)."""
         async with self.pool.acquire() as conn, conn.transaction():
@@ -140,12 +144,14 @@ class TrustedDocuments:
             after = await conn.fetchval("SELECT count(*) FROM trusted_documents")
         return int(after - before)
 
+    @reaches_store
     async def list(self) -> list[dict[str, Any]]:
         rows = await self.pool.fetch(
             "SELECT id, name, added_at, length(body) AS size FROM trusted_documents "
             "ORDER BY added_at, id")
         return [dict(r) for r in rows]
 
+    @reaches_store
     async def remove(self, digest: str) -> bool:
         status = await self.pool.execute("DELETE FROM trusted_documents WHERE id = $1", digest)
         self._cache.pop(digest, None)

@@ -22,7 +22,8 @@ from typing import Any
 
 import asyncpg
 
-from gateway.errors import RateLimited
+from gateway.db.store import reaching_store
+from gateway.errors import RateLimited, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +75,14 @@ class StoreRateLimiter(RateLimiter):
 
     async def hit(self, key: str) -> tuple[int, float] | None:
         try:
-            async with self.pool.acquire() as conn:
-                row = await conn.fetchrow(_HIT_SQL, key, float(self.window_s))
-                if time.monotonic() >= self._next_purge:
-                    # Windows past are dead rows; one process a window clears them for all.
-                    self._next_purge = time.monotonic() + self.window_s
-                    await conn.execute(_PURGE_SQL, float(self.window_s))
-        except (asyncpg.PostgresError, OSError) as exc:
+            with reaching_store():
+                async with self.pool.acquire() as conn:
+                    row = await conn.fetchrow(_HIT_SQL, key, float(self.window_s))
+                    if time.monotonic() >= self._next_purge:
+                        # Windows past are dead rows; one process a window clears them for all.
+                        self._next_purge = time.monotonic() + self.window_s
+                        await conn.execute(_PURGE_SQL, float(self.window_s))
+        except (StoreUnavailable, asyncpg.PostgresError) as exc:
             log.warning("rate limit counters unreachable in the store: %s", exc)
             return None
         assert row is not None

@@ -12,7 +12,7 @@ from gateway.errors import InterchangeInvalid
 from gateway.linkage.interchange import read_records, read_truth, require_truth
 from gateway.linkage.match import DEFAULT_THRESHOLDS, Thresholds
 from gateway.linkage.metrics import Scores, cluster_scores
-from gateway.linkage.offline import link_records
+from gateway.linkage.offline import is_anchor, link_records
 from gateway.linkage.registry import REGISTRY
 
 
@@ -38,7 +38,7 @@ def evaluate(records_path: Path, truth_path: Path, *, anchor: str = REGISTRY,
     rows = read_records(records_path)
     truth = read_truth(truth_path)
     require_truth(rows, truth, truth_path)
-    if not any(r.source == anchor for r in rows):
+    if not any(is_anchor(r, anchor) for r in rows):
         raise InterchangeInvalid(
             f"{records_path.name}: no rows of the anchor source {anchor!r}; name the registry's "
             "source with --anchor", file=str(records_path))
@@ -48,7 +48,8 @@ def evaluate(records_path: Path, truth_path: Path, *, anchor: str = REGISTRY,
     persons = cluster_scores(linked.persons, {r.key: truth[r.key].person for r in rows})
     households = cluster_scores(linked.households, {r.key: truth[r.key].household for r in rows})
     done = time.perf_counter()
-    placed = sum(1 for r in rows if r.source != anchor and linked.households[r.key] is not None)
+    placed = sum(1 for r in rows
+                 if not is_anchor(r, anchor) and linked.households[r.key] is not None)
     seconds = {"read": read - started, "link": decided - read, "score": done - decided,
                "total": done - started}
     return Evaluation(persons, households, anchor, len(rows), linked.anchors, placed,

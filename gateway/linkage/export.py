@@ -2,9 +2,10 @@
 
 One records row per source record subject that is about a person or a household (place-level
 responsibilities and records without a subject are left out), spelled as the partner wrote it
-(`attrs.raw`); `record_id` is `entity:local_id#subject`. The registry's rows carry what anchors
+(`attrs.raw`); `record_id` is `entity:local_id#subject`. The register's rows carry what anchors
 them: `household_ref` (the registry's 户编号), `target_level` household for the household's own
-row, person for a resident, and the resident's birth date and gender.
+row, person for a resident, and the resident's birth date and gender. The registry body's other
+records (its reception log) carry no `household_ref`: they are linked like any other source's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncpg
 import orjson
 
 from gateway.linkage.interchange import RecordRow, TruthRow, write_records, write_truth
-from gateway.linkage.registry import REGISTRY
+from gateway.linkage.registry import is_register
 
 RECORD_LEVELS = frozenset({None, "household", "person"})
 
@@ -57,8 +58,8 @@ def record_row(rec: Mapping[str, Any], communities: Mapping[str, str]) -> Record
         free_text=said.get("address") if free else None,
         community=attrs.get("community"), target_level=attrs.get("targetLevel"),
         affinity=attrs.get("affinity"))
-    if rec["partner"] != REGISTRY:
-        return row
+    if not is_register(rec["partner"], rec["entity"]):
+        return row  # without a household_ref: linked, not an anchor (docs/linkage.md)
     raw = _json(rec["raw"])
     if rec["entity"] == "household":
         return replace(row, household_ref=rec["local_id"], target_level="household",

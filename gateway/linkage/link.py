@@ -25,13 +25,23 @@ import orjson
 from gateway.linkage.match import DEFAULT_THRESHOLDS, Decision, Indexes, Person, Scorer, Thresholds
 from gateway.linkage.normalize import parse_date
 from gateway.linkage.places import compound_key
-from gateway.linkage.registry import REGISTRY, build_geography, build_households, build_persons
+from gateway.linkage.registry import (
+    REGISTRY,
+    REGISTRY_LINKED,
+    build_geography,
+    build_households,
+    build_persons,
+)
 from gateway.linkage.weights import Model, estimate
+from gateway.views.snapshots import resolve_stated_communities
 
 _HUMAN = ("confirmed", "rejected")
 # What a wrong link costs, by entity: a dispute or an appeal on the wrong family's page is worse
 # than a wrong service record. The review queue shows the highest impact first.
-IMPACT = {"dispute": 3.0, "ticket": 3.0, "petition": 3.0, "care_card": 2.0, "hardship": 2.0}
+IMPACT = {"dispute": 3.0, "ticket": 3.0, "petition": 3.0, "reception": 3.0, "care_card": 2.0,
+          "hardship": 2.0}
+# Records linkage decides: every partner's but the register's own (registry.REGISTRY_LINKED).
+_DECIDED = "(partner <> $1 OR entity = ANY($2::text[]))"
 
 
 def _json(value: Any) -> Any:
@@ -167,15 +177,17 @@ async def link_pending(
         if not mine:
             return {}
         registry = await conn.fetch(
-            "SELECT id, entity, local_id FROM source_records WHERE link_pending AND partner = $1",
-            REGISTRY,
+            f"SELECT id, entity, local_id FROM source_records WHERE link_pending AND NOT {_DECIDED}",
+            REGISTRY, list(REGISTRY_LINKED),
         )
         pending = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM source_records WHERE link_pending AND partner <> $1", REGISTRY)]
+            f"SELECT id FROM source_records WHERE link_pending AND {_DECIDED}",
+            REGISTRY, list(REGISTRY_LINKED))]
         if not registry and not pending:
             return {}
         total = await conn.fetchval(
-            "SELECT count(*) FROM source_records WHERE partner <> $1", REGISTRY)
+            f"SELECT count(*) FROM source_records WHERE {_DECIDED}", REGISTRY,
+            list(REGISTRY_LINKED))
         if len(pending) * 4 > total:  # most of the store changed (a first sync): batch run
             return await _link_all(conn, thresholds)
         if registry:
@@ -196,7 +208,7 @@ async def link_pending(
 async def _link_all(conn: asyncpg.Connection, thresholds: Thresholds) -> dict[str, int]:
     await _build_registry(conn)
     await conn.execute("UPDATE source_records SET link_pending = false "
-                       "WHERE link_pending AND partner = $1", REGISTRY)
+                       f"WHERE link_pending AND NOT {_DECIDED}", REGISTRY, list(REGISTRY_LINKED))
     idx = await load_indexes(conn)
     records = await _records(conn, None)
     decisions = await asyncio.to_thread(decide_all, idx, [r["attrs"] for r in records],
@@ -237,6 +249,7 @@ async def _indexes(conn: asyncpg.Connection, thresholds: Thresholds) -> Indexes:
 async def _build_registry(conn: asyncpg.Connection) -> None:
     async with conn.transaction():
         await build_geography(conn)
+        await resolve_stated_communities(conn)  # the communities facts name, now known
         await build_households(conn)
         await build_persons(conn)
 
@@ -246,10 +259,11 @@ async def _records(conn: asyncpg.Connection, ids: list[int] | None) -> list[dict
     rows = await conn.fetch(
         """SELECT s.id, s.entity, s.attrs, md5(s.raw::text) AS raw_hash FROM source_records s
            LEFT JOIN links l ON l.source_record_id = s.id
-           WHERE s.partner <> $1 AND ($2::bigint[] IS NULL OR s.id = ANY($2::bigint[]))
-             AND (l.status IS NULL OR l.status <> ALL($3::text[]))
+           WHERE (s.partner <> $1 OR s.entity = ANY($2::text[]))
+             AND ($3::bigint[] IS NULL OR s.id = ANY($3::bigint[]))
+             AND (l.status IS NULL OR l.status <> ALL($4::text[]))
            ORDER BY s.id""",  # as load_indexes: the order must not depend on the plan
-        REGISTRY, ids, list(_HUMAN),
+        REGISTRY, list(REGISTRY_LINKED), ids, list(_HUMAN),
     )
     return [{"id": r["id"], "entity": r["entity"], "attrs": _json(r["attrs"]),
              "raw_hash": r["raw_hash"]} for r in rows]

@@ -1,8 +1,8 @@
 """Linkage of interchange records without a store, with the code the gateway links with.
 
-The anchor source's rows play the registry: its household rows (`target_level` = household)
-become the canonical households, its other rows the canonical persons of the household their
-`household_ref` names, built as `registry.py` builds them and indexed as `link.load_indexes`
+The anchor source's rows that name a household (`household_ref`) play the registry: its
+household rows (`target_level` = household) become the canonical households, its other rows the
+canonical persons of the household their `household_ref` names, built as `registry.py` builds them and indexed as `link.load_indexes`
 indexes them. Every other row becomes a `Subject`, its attributes are built by `subject_attrs`,
 and `link.decide_all` decides its link, as a batch run (`link_all`) does.
 """
@@ -129,11 +129,17 @@ def record_attrs(r: RecordRow) -> dict[str, Any]:
     return attrs
 
 
+def is_anchor(r: RecordRow, anchor: str) -> bool:
+    """A row of the registry itself: the anchor source's, naming its household. The anchor
+    source's other rows (a residents' committee's reception log) are linked like any other."""
+    return r.source == anchor and r.household_ref is not None
+
+
 def link_records(rows: Sequence[RecordRow], *, anchor: str = REGISTRY,
                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Linked:
     """Anchor on `anchor`'s rows, then decide every other row's person and household."""
     idx = Indexes()
-    anchors = [r for r in rows if r.source == anchor]
+    anchors = [r for r in rows if is_anchor(r, anchor)]
     homes = _add_households(idx, [r for r in anchors if r.target_level == "household"])
     persons: dict[Key, int | None] = {}
     households: dict[Key, int | None] = {}
@@ -145,7 +151,7 @@ def link_records(rows: Sequence[RecordRow], *, anchor: str = REGISTRY,
             pid += 1
             persons[r.key] = pid
             _add_person(idx, pid, r, home)
-    others = [r for r in rows if r.source != anchor]
+    others = [r for r in rows if not is_anchor(r, anchor)]
     decisions = decide_all(idx, [record_attrs(r) for r in others], thresholds)
     for r, d in zip(others, decisions, strict=True):
         # Proposed for review or unlinked: a cluster of its own.
@@ -155,4 +161,4 @@ def link_records(rows: Sequence[RecordRow], *, anchor: str = REGISTRY,
     return Linked(persons, households, len(anchors))
 
 
-__all__ = ["Linked", "link_records", "record_attrs"]
+__all__ = ["Linked", "is_anchor", "link_records", "record_attrs"]

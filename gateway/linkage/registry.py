@@ -30,6 +30,15 @@ from gateway.linkage.normalize import (
 from gateway.linkage.places import compound_key
 
 REGISTRY = "rc"
+# The registry partner's records about residents that are not the register itself (its reception
+# log): linked like any other partner's. Its other records (communities, households, residents,
+# meeting minutes) are the register, anchored here or about no one, and never scored.
+REGISTRY_LINKED = ("reception",)
+
+
+def is_register(partner: str, entity: str) -> bool:
+    """A record of the register itself: anchored by the registry build, never scored."""
+    return partner == REGISTRY and entity not in REGISTRY_LINKED
 
 
 def _json(value: Any) -> Any:

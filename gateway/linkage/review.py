@@ -3,6 +3,8 @@
 Every decision is written in one transaction with its entry in `link_decisions` (who, when,
 what, why). Decisions are sticky: automatic runs skip `confirmed` and `rejected` links, the
 registry rebuild keeps merged households merged and moved persons where people put them.
+A store that cannot be reached is `StoreUnavailable` from every function here (`@reaches_store`),
+so a decision refused by an outage is a coded error at its field, and nothing of it is written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from gateway.db.store import reaches_store
 from gateway.errors import BadRequest, LinkConflict, MalformedId, NotFound
 
 REVIEW_SQL = """
@@ -94,6 +97,7 @@ def _json(value: Any) -> Any:
 # --- the queue ---------------------------------------------------------------------------------
 
 
+@reaches_store
 async def review_page(
     pool: asyncpg.Pool, *, community: str | None, after: tuple[float, int] | None, limit: int,
     communities: Sequence[str] | None = None,
@@ -112,6 +116,7 @@ async def review_page(
     return [LinkState.of(r) for r in rows]
 
 
+@reaches_store
 async def review_count(pool: asyncpg.Pool, community: str | None,
                        communities: Sequence[str] | None = None) -> int:
     value = await pool.fetchval(
@@ -123,6 +128,7 @@ async def review_count(pool: asyncpg.Pool, community: str | None,
     return int(value or 0)
 
 
+@reaches_store
 async def link_state(pool: asyncpg.Pool | asyncpg.Connection, key: RecordKey) -> LinkState | None:
     row = await pool.fetchrow(
         REVIEW_SQL + " WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3 "
@@ -160,6 +166,7 @@ async def _household(conn: asyncpg.Connection, key: str) -> int:
     return int(row["merged_into"] or row["id"])
 
 
+@reaches_store
 async def confirm(
     pool: asyncpg.Pool, officer: str, key: RecordKey, *, household: str | None,
     person: str | None, note: str | None,
@@ -206,6 +213,7 @@ async def confirm(
     return state
 
 
+@reaches_store
 async def reject(pool: asyncpg.Pool, officer: str, key: RecordKey, note: str | None) -> LinkState:
     """This record does not belong to the household it was linked or proposed to."""
     async with pool.acquire() as conn, conn.transaction():
@@ -226,6 +234,7 @@ async def reject(pool: asyncpg.Pool, officer: str, key: RecordKey, note: str | N
     return state
 
 
+@reaches_store
 async def merge(pool: asyncpg.Pool, officer: str, into: str, other: str, note: str | None) -> int:
     """`other` is the same household as `into` (registered twice): one household from now on."""
     async with pool.acquire() as conn, conn.transaction():
@@ -242,6 +251,7 @@ async def merge(pool: asyncpg.Pool, officer: str, into: str, other: str, note: s
     return keep
 
 
+@reaches_store
 async def split(
     pool: asyncpg.Pool, officer: str, household: str, persons: Sequence[str], note: str | None
 ) -> str:

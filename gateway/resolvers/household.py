@@ -41,7 +41,7 @@ SERVICE_ENTITIES = ("service_case", "errand", "hardship_file", "pairing", "right
 def level(info: Info, group: str, row: HouseholdRow) -> str:
     """This request's level for `group` of this household (or the coded refusal)."""
     return info.context.access.level(group, row.key, row.community_code)
-APPEAL_ENTITIES = ("ticket", "petition")
+APPEAL_ENTITIES = ("ticket", "petition", "reception")
 
 
 async def residents(info: Info, row: HouseholdRow) -> list[Resident]:

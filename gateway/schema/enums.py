@@ -118,6 +118,7 @@ class RiskLevel(Enum):
 class AppealKind(Enum):
     HOTLINE_TICKET = "ticket"
     PETITION = "petition"
+    RECEPTION = "reception"  # 居委会接待登记: reception room, 恳谈会, home visit
 
 
 @strawberry.enum(description="诉求类型 咨询/求助/投诉/举报/建议/表扬")
@@ -140,6 +141,9 @@ class AppealChannel(Enum):
     LETTER = "LETTER"
     VISIT = "VISIT"
     ONLINE = "ONLINE"
+    RECEPTION_ROOM = "RECEPTION_ROOM"  # 接待室
+    FORUM = "FORUM"  # 恳谈会
+    HOME_VISIT = "HOME_VISIT"  # 入户
     OTHER = "OTHER"
 
 

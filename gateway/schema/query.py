@@ -6,9 +6,11 @@ import strawberry
 
 from gateway.context import Context
 from gateway.errors import MalformedId
+from gateway.resolvers import brief as BR
 from gateway.resolvers.node import resolve_node
 from gateway.resolvers.search import find_households
 from gateway.schema import partner as P
+from gateway.schema.brief import BriefItemConnection, CoordinationBrief, FrozenBrief, PeriodInput
 from gateway.schema.community import (
     Community,
     HouseholdConnection,
@@ -82,3 +84,22 @@ class Query:
     @strawberry.field(description="Each body's systems, their health now and their last sync")
     async def partners(self, info: Info) -> list[P.Partner]:
         return await P.partners(info)
+
+    @strawberry.field(description="协调会简报 — one community over one period for a joint "
+                      "coordination meeting, computed over the synced snapshots (docs/views.md)")
+    async def coordination_brief(self, info: Info, community: strawberry.ID,
+                                 period: PeriodInput) -> CoordinationBrief:
+        return await BR.coordination_brief(info, str(community), period)
+
+    @strawberry.field(description="The items behind one figure of the brief (drill-down): "
+                      "`figure` as `section.field`, `key` the breakdown's group")
+    async def brief_items(
+        self, info: Info, community: strawberry.ID, period: PeriodInput, figure: str,
+        key: str | None = None, first: int = 50, after: str | None = None,
+    ) -> BriefItemConnection:
+        return await BR.brief_items(info, str(community), period, figure, key, first, after)
+
+    @strawberry.field(description="A brief frozen for the minutes, with its hash; null when "
+                      "unknown or outside the agency's communities")
+    async def frozen_brief(self, info: Info, id: strawberry.ID) -> FrozenBrief | None:
+        return await BR.frozen_brief(info, str(id))

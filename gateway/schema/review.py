@@ -216,7 +216,7 @@ def _decision(info: Info, s: R.LinkState) -> LinkDecision:
 
 
 @strawberry.type
-class Mutation:
+class ReviewMutation:
     @strawberry.mutation(description="This record belongs to this household (default: the one "
                          "proposed), and to this resident if named. Sticky.")
     async def confirm_link(

@@ -14,7 +14,7 @@ quarantine again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -23,6 +23,7 @@ import orjson
 from gateway.adapters.base import ChangeBatch, Quarantined, Record
 from gateway.linkage.attrs import subject_attrs
 from gateway.sync.machines import MACHINES, violation
+from gateway.views.snapshots import upsert_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +75,12 @@ RETURNING id
 """
 
 
-async def upsert_records(conn: asyncpg.Connection, records: Iterable[Record]) -> None:
+async def upsert_records(conn: asyncpg.Connection, records: Sequence[Record]) -> None:
+    """Store the records, then their facts for the combined views (gateway/views/)."""
     rows = [row for record in records for row in _rows(record)]
     if rows:
         await conn.execute(_UPSERT, *map(list, zip(*rows, strict=True)))
+        await upsert_facts(conn, records)
 
 
 def _text(value: str) -> str:

@@ -122,10 +122,19 @@ CARE_CARD = Machine("CareCardStatus", {
     **{s: () for s in ("REVOKED", "EXPIRED")},
 })
 
+# The residents' committee's reception log (接待登记): answered, or passed on to the unit in
+# charge and answered later.
+RECEPTION = Machine("ReceptionStatus", {
+    "IN_PROGRESS": ("REPLIED", "TRANSFERRED"),
+    "TRANSFERRED": ("REPLIED",),
+    "REPLIED": (),
+})
+
 # Unified entity name -> its machine (entity names are shared by every partner that has them).
 MACHINES: Mapping[str, Machine] = {
     "dispute": DISPUTE, "ticket": TICKET, "petition": PETITION,
     "service_case": SERVICE_CASE, "errand": ERRAND, "care_card": CARE_CARD,
+    "reception": RECEPTION,
 }
 
 

@@ -16,10 +16,11 @@ from gateway.adapters.files import FileDropAdapter
 from gateway.adapters.partners import hall, hotline, massorg, mediation, party, rc
 from gateway.adapters.rest import RestAdapter
 from gateway.adapters.sql import SqlAdapter, create_pool
+from gateway.demo.generator import load_rows
 from gateway.errors import AdapterError, PartnerDataInvalid, PartnerUnavailable
 
 # (partner, entity) pairs: one per adapter, covering every kind.
-CASES = [("rc", "resident"), ("party", "member"), ("hall", "service_case"),
+CASES = [("rc", "resident"), ("rc", "reception"), ("party", "member"), ("hall", "service_case"),
          ("hotline", "ticket"), ("mediation", "dispute"), ("massorg", "volunteer")]
 REST = {"hall": (hall, hall.HallDialect), "hotline": (hotline, hotline.HotlineDialect),
         "mediation": (mediation, mediation.MediationDialect)}
@@ -164,3 +165,33 @@ async def test_sql_partner_down_at_start_fails_reads_not_construction() -> None:
         assert info.value.extensions["code"] == "PARTNER_UNAVAILABLE"
     finally:
         await adapter.aclose()
+
+
+# What the combined views read of a reception (gateway/views/facts.py), exactly.
+RECEPTION_KEYS = {"number", "visitor", "phone", "address", "community", "channel", "receivedOn",
+                  "category", "matter", "status", "repliedOn", "dueOn"}
+
+
+async def test_rc_receptions_read_in_the_unified_shape(district: Any, world_folder: Path) -> None:
+    rows = {r["jdbh"]: r for r in load_rows(world_folder, "rc", "jiedai")}
+    adapter = rc.build(await create_pool(district.dsns["rc"]))
+    try:
+        records = [r async for batch in adapter.changes("reception", None) for r in batch.records]
+    finally:
+        await adapter.aclose()
+    assert len(records) == len(rows) == 90  # 0.15 per household
+    assert {r.local_id for r in records} == set(rows)
+    for record in records:
+        raw, data = rows[record.local_id], record.data
+        assert set(data) == RECEPTION_KEYS
+        assert data["channel"] == rc.RECEPTION_CHANNEL[raw["jdfs"]]
+        assert data["status"] == rc.RECEPTION_STATUS[raw["blqk"]]
+        assert (data["receivedOn"], data["repliedOn"], data["dueOn"]) == (
+            raw["jdrq"], raw["dfrq"], raw["blsx"])
+        assert (data["number"], data["community"], data["category"]) == (
+            raw["jdbh"], raw["sqbm"], raw["sxlb"])
+        (subject,) = record.subjects
+        assert subject.role == "visitor" and subject.community == raw["sqbm"]
+        assert (subject.name, subject.phone, subject.address) == (raw["fyr"], raw["lxdh"], raw["zz"])
+    assert {r.data["status"] for r in records} == {"REPLIED", "IN_PROGRESS", "TRANSFERRED"}
+    assert {r.data["channel"] for r in records} == {"RECEPTION_ROOM", "FORUM", "HOME_VISIT"}

@@ -20,7 +20,8 @@ from gateway.demo.world import World, build_world
 
 TABLE_KEYS = {
     ("rc", "community"): "sqbm", ("rc", "hu"): "hubh", ("rc", "ren"): "rybh",
-    ("rc", "huiyi"): "hybh", ("party", "zuzhi"): "zzid", ("party", "dangyuan"): "dyid",
+    ("rc", "huiyi"): "hybh", ("rc", "jiedai"): "jdbh", ("party", "zuzhi"): "zzid",
+    ("party", "dangyuan"): "dyid",
     ("party", "baolian"): "blid", ("party", "zoufang"): "zfid", ("hall", "banjian"): "bjbh",
     ("hall", "wuka"): "kh", ("hall", "daiban"): "dbdh", ("hotline", "workorders"): "gdbh",
     ("hotline", "petitions"): "xfjbh", ("mediation", "disputes"): "caseId",
@@ -29,6 +30,7 @@ TABLE_KEYS = {
 }  # fmt: skip
 ENTITY = {
     "community": "community", "hu": "household", "ren": "resident", "huiyi": "meeting",
+    "jiedai": "reception",
     "zuzhi": "organization", "dangyuan": "member", "baolian": "responsibility",
     "zoufang": "contact_visit", "banjian": "service_case", "wuka": "care_card",
     "daiban": "errand", "workorders": "ticket", "petitions": "petition", "disputes": "dispute",
@@ -64,7 +66,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     write_district(generate(300, seed=7), tmp_path / "b")
     write_district(generate(300, seed=8), tmp_path / "c")
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
-    assert len(a) == 14 + 8 + 2  # jsonl tables, massorg (two months), truth, manifest
+    assert len(a) == 15 + 8 + 2  # jsonl tables, massorg (two months), truth, manifest
     assert a == b
     assert a["truth.jsonl"] != c["truth.jsonl"]
 
@@ -195,6 +197,9 @@ ALLOWED = {
     ("hotline", "petitions", "zt"): {"已登记", "已受理", "不予受理", "已转送", "办理中", "已出具意见",
                                      "复查中", "复核中", "已办结"},
     ("mediation", "disputes", "result"): {"成功", "不成功", "终止", None},
+    ("rc", "jiedai", "jdfs"): {"接待室", "恳谈会", "入户"},
+    ("rc", "jiedai", "blqk"): {"已答复", "办理中", "已转办"},
+    ("rc", "jiedai", "sxlb"): {"邻里纠纷", "环境卫生", "物业管理", "停车管理", "养老服务", "社会保障", "其他"},
 }  # fmt: skip
 
 

@@ -31,7 +31,7 @@ async def _fetch(dsn: str, sql: str) -> list[asyncpg.Record]:
 
 async def test_sql_partners_have_every_row(dsns):
     counts = {
-        "rc": {"community": 2, "hu": 30, "ren": 75, "huiyi": 1},
+        "rc": {"community": 2, "hu": 30, "ren": 75, "huiyi": 1, "jiedai": 2},
         "party": {"zuzhi": 1, "dangyuan": 12, "baolian": 1, "zoufang": 5},
     }
     for slug, tables in counts.items():
@@ -43,6 +43,13 @@ async def test_sql_columns_are_typed_and_keyed(dsns):
     (meeting,) = await _fetch(dsns["rc"], "select hyrq, cyrs, updated_at from huiyi")
     assert meeting["hyrq"] == dt.date(2025, 2, 14) and meeting["cyrs"] == 12
     assert meeting["updated_at"] == dt.datetime(2025, 2, 14, 17, 0)
+    receptions = await _fetch(dsns["rc"], "select jdrq, dfrq, blsx, updated_at from jiedai"
+                              " order by jdbh")
+    assert [tuple(r) for r in receptions] == [
+        (dt.date(2025, 2, 14), dt.date(2025, 2, 18), dt.date(2025, 2, 21),
+         dt.datetime(2025, 2, 18, 16, 20)),
+        (dt.date(2025, 3, 1), None, dt.date(2025, 3, 8), dt.datetime(2025, 3, 1, 10, 5)),
+    ]
     visits = await _fetch(dsns["party"], "select zfrq from zoufang order by zfid")
     assert [v["zfrq"] for v in visits][:2] == [dt.date(2025, 3, 1), dt.date(2025, 3, 2)]
     # A number in a text column (an Excel serial) is kept as text.
@@ -59,7 +66,10 @@ async def test_sql_columns_are_typed_and_keyed(dsns):
         "hu",
         "ren",
         "huiyi",
+        "jiedai",
     }
+    indexes = await _fetch(dsns["rc"], "select indexdef from pg_indexes where tablename = 'jiedai'")
+    assert any("(updated_at, jdbh)" in i["indexdef"] for i in indexes)
 
 
 async def test_reloading_replaces_the_databases(district_folder, admin_uri, dsns):

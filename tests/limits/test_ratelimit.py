@@ -108,6 +108,18 @@ async def test_a_limiter_that_cannot_count_lets_requests_through() -> None:
         await limiter.close()
 
 
+async def test_a_store_limiter_that_cannot_count_lets_requests_through() -> None:
+    # Nothing listens on port 9: every acquire is refused (the store down, or restarting).
+    pool = await asyncpg.create_pool("postgresql://nobody@127.0.0.1:9/none", min_size=0)
+    limiter = StoreRateLimiter(pool, limit=1, window_s=60)
+    try:
+        assert await limiter.hit("agency:any") is None
+        for _ in range(3):
+            await limiter.check("agency:any")
+    finally:
+        await pool.close()
+
+
 async def test_two_gateways_on_one_store_share_the_agency_limit(
         make_client: AppFactory, store_uri: str) -> None:
     key = await agency_key(store_uri, "limits-shared", "hotline", ["*"])

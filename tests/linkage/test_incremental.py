@@ -101,6 +101,25 @@ async def test_a_registry_change_relinks_what_pointed_at_it(pool: asyncpg.Pool) 
     assert sum(counts.values()) < 200
 
 
+async def test_a_changed_reception_is_relinked_not_anchored(pool: asyncpg.Pool) -> None:
+    # The committee's reception log is the registry partner's, but not the register: a change
+    # relinks the record alone and leaves the anchors as they were.
+    ids = [r["id"] for r in await pool.fetch(
+        "SELECT id FROM source_records WHERE partner = 'rc' AND entity = 'reception' "
+        "ORDER BY id LIMIT 5")]
+    before = await _links(pool, ids)
+    assert len(before) == 5 and any(status == "auto" for _, _, status in before.values())
+    anchors = await pool.fetchval("SELECT max(updated_at) FROM links WHERE method = 'anchor'")
+    await pool.execute("DELETE FROM links WHERE source_record_id = ANY($1::bigint[])", ids)
+    await pool.execute("UPDATE source_records SET link_pending = true "
+                       "WHERE id = ANY($1::bigint[])", ids)
+    counts = await link_pending(pool)
+    assert sum(counts.values()) == len(ids) and "anchor" not in counts
+    assert await _links(pool, ids) == before
+    assert await pool.fetchval("SELECT max(updated_at) FROM links "
+                               "WHERE method = 'anchor'") == anchors
+
+
 async def test_link_changed_leaves_human_decisions(pool: asyncpg.Pool) -> None:
     rid = await pool.fetchval("SELECT source_record_id FROM links WHERE status = 'auto' "
                               "AND method <> 'anchor' ORDER BY source_record_id LIMIT 1")

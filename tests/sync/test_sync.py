@@ -6,6 +6,7 @@ import zlib
 from typing import Any
 
 import asyncpg
+import orjson
 
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.sync.runner import SyncReport, sync_all, sync_partner
@@ -29,6 +30,24 @@ async def test_every_partner_record_is_in_the_store(synced: Any, store_uri: str,
     missing = {k for k in expected - stored if k[0] != "massorg"}
     assert not missing, sorted(missing)[:10]
     assert synced.errors == {}
+
+
+async def test_receptions_are_stored_with_status_and_visitor(synced: Any, store_uri: str,
+                                                              truth: list[dict[str, Any]]) -> None:
+    conn = await asyncpg.connect(store_uri)
+    try:
+        rows = await conn.fetch(
+            "SELECT local_id, status, attrs, raw FROM source_records "
+            "WHERE partner = 'rc' AND entity = 'reception' ORDER BY local_id")
+    finally:
+        await conn.close()
+    expected = sorted(t["local_id"] for t in truth if t["entity"] == "reception")
+    assert [r["local_id"] for r in rows] == expected and len(expected) == 90
+    statuses = {"已答复": "REPLIED", "办理中": "IN_PROGRESS", "已转办": "TRANSFERRED"}
+    for r in rows:
+        attrs, raw = orjson.loads(r["attrs"]), orjson.loads(r["raw"])
+        assert r["status"] == statuses[raw["blqk"]]
+        assert attrs["role"] == "visitor" and attrs["community"] == raw["sqbm"]
 
 
 async def test_second_sync_reads_nothing_new_and_doubles_nothing(

@@ -66,7 +66,8 @@ def _rights_case(row: Mapping[str, Any], read_at: datetime) -> Record:
     data = {"number": key, "name": text(row.get("来访人")), "idNumber": text(row.get("身份证号")),
             "phone": text(row.get("电话")), "address": text(row.get("住址")),
             "channel": text(row.get("方式")), "category": text(row.get("问题类别")),
-            "handling": text(row.get("处理方式")), "openedOn": text(row.get("日期"))}
+            "handling": text(row.get("处理方式")), "openedOn": text(row.get("日期")),
+            "followUp": text(row.get("回访"))}
     subject = Subject(name=row.get("来访人"), id_number=row.get("身份证号"), phone=row.get("电话"),
                       address=row.get("住址"), role="visitor")
     return _record("rights_case", key, data, subject, row, read_at)

@@ -1,4 +1,5 @@
-"""居委会 residents' committee: the household and resident registry, and 四会 minutes.
+"""居委会 residents' committee: the household and resident registry, 四会 minutes, and the
+reception log (接待登记: 接待室, 恳谈会, 入户).
 
 Its own PostgreSQL database (docs/partners.md §1). It is the district's registry: its households
 anchor Juheli's canonical households, and its residents the canonical persons.
@@ -23,6 +24,8 @@ POPULATION = {"户籍人口": "REGISTERED", "流动人口": "MIGRANT", "人户�
               "境外人员": "FOREIGN"}
 MEETING = {"联席会": "JOINT_DELIBERATION", "听证会": "HEARING", "评议会": "EVALUATION",
            "报告会": "REPORT"}
+RECEPTION_CHANNEL = {"接待室": "RECEPTION_ROOM", "恳谈会": "FORUM", "入户": "HOME_VISIT"}
+RECEPTION_STATUS = {"已答复": "REPLIED", "办理中": "IN_PROGRESS", "已转办": "TRANSFERRED"}
 
 
 def household_address(row: Mapping[str, Any]) -> str | None:
@@ -97,6 +100,28 @@ def _meeting(row: Mapping[str, Any], read_at: datetime) -> Record:
                   updated_at=iso(row.get("updated_at")))
 
 
+def _reception(row: Mapping[str, Any], read_at: datetime) -> Record:
+    key = str(row["jdbh"])
+    data = {
+        "number": key,
+        "visitor": text(row.get("fyr")),
+        "phone": text(row.get("lxdh")),
+        "address": text(row.get("zz")),
+        "community": text(row["sqbm"]),
+        "channel": mapped(RECEPTION_CHANNEL, row.get("jdfs"), "OTHER"),
+        "receivedOn": iso(row.get("jdrq")),
+        "category": text(row.get("sxlb")),  # 事项类别 as the committee words it
+        "matter": text(row.get("fysx")),
+        "status": mapped(RECEPTION_STATUS, row.get("blqk"), "UNKNOWN"),
+        "repliedOn": iso(row.get("dfrq")),
+        "dueOn": iso(row.get("blsx")),
+    }
+    subject = Subject(name=row.get("fyr"), phone=row.get("lxdh"), address=row.get("zz"),
+                      community=data["community"], role="visitor")
+    return Record(SLUG, "reception", key, data, dict(row), read_at,
+                  updated_at=iso(row.get("updated_at")), subjects=(subject,))
+
+
 def _community(row: Mapping[str, Any], read_at: datetime) -> Record:
     key = str(row["sqbm"])
     data = {"code": key, "name": text(row.get("sqmc")), "streetCode": text(row.get("jdbm")),
@@ -109,6 +134,7 @@ ENTITIES = {
     "household": SqlEntity("hu", "hubh", "updated_at", _household),
     "resident": SqlEntity("ren", "rybh", "updated_at", _resident),
     "meeting": SqlEntity("huiyi", "hybh", "updated_at", _meeting),
+    "reception": SqlEntity("jiedai", "jdbh", "updated_at", _reception),
 }
 
 

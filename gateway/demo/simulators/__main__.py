@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     sock = _bind(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # h11, whatever else is installed: the reset fault (_faults.py) aborts h11's transport.
+    config = uvicorn.Config(app, http="h11", log_level="warning", access_log=False,
+                            lifespan="off")
     server = _Server(config, f"http://{host}:{port}")
     if args.exit_on_stdin_eof:
         _exit_on_eof(server)

@@ -1,0 +1,261 @@
+"""The dashboard over HTTP, without a browser: its login, its cookie and form tokens, errors
+shown on the page, partners down or never synced, its assets, and production's trusted
+documents."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.settings import Settings
+from tests.resilience._serving import DEAD_URL, household_with
+from tests.views.conftest import Viewers
+
+COOKIE = "juheli_dashboard"
+
+
+@contextlib.asynccontextmanager
+async def dashboard(settings: Settings, store_uri: str,
+                    partners: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of its own (its own breakers) and a cookie-keeping client without credentials."""
+    from gateway.app import create_app
+
+    app = create_app(settings, store_uri=store_uri, partners=partners)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test") as c:
+            yield c
+
+
+async def login(client: httpx.AsyncClient, key: str, purpose: str = "joint_meeting",
+                officer: str = "王主任") -> httpx.Response:
+    return await client.post("/dashboard/login", data={
+        "key": key, "officer": officer, "purpose": purpose, "next": "/dashboard"})
+
+
+@pytest.fixture(scope="module")
+async def client(viewers: Viewers, district: Any, store_uri: str,
+                 settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with dashboard(settings, store_uri, district.partners_config()) as c:
+        yield c
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="token" value="([0-9a-f]{64})"', html)
+    assert found, "no form token on the page"
+    return found.group(1)
+
+
+async def test_pages_need_a_login_and_the_login_keeps_the_key_out_of_sight(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    client.cookies.clear()
+    response = await client.get("/dashboard/list?figure=disputes.opened")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/dashboard/login?next=%2Fdashboard%2Flist")
+    response = await login(client, viewers.district)
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    secret = viewers.district.rsplit("_", 1)[1]
+    assert secret not in cookie and viewers.district not in response.headers["location"]
+    page = await client.get("/dashboard")
+    assert page.status_code == 200 and "协调会简报" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["cache-control"] == "no-store"
+
+
+async def test_a_bad_key_or_a_tampered_cookie_is_no_login(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    client.cookies.clear()
+    refused = await login(client, viewers.district[:-4] + "AAAA")
+    assert refused.status_code == 401 and "set-cookie" not in refused.headers
+    assert "UNAUTHENTICATED" in refused.text and "API 密钥无效" in refused.text
+    await login(client, viewers.district)
+    token = client.cookies[COOKIE]
+    client.cookies.set(COOKIE, token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:],
+                       path="/dashboard")
+    assert (await client.get("/dashboard")).status_code == 303
+
+
+async def test_posts_need_the_form_token_and_this_origin(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    client.cookies.clear()
+    await login(client, viewers.district)
+    token = form_token((await client.get("/dashboard")).text)
+    code = viewers.communities[0][0]
+    period = {"community": code, "from": "2026-01-01", "to": "2026-01-31"}
+    assert (await client.post("/dashboard/freeze", data=period)).status_code == 403
+    forged = await client.post("/dashboard/freeze", data={**period, "token": token},
+                               headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403
+    assert (await client.post("/dashboard/logout", data={})).status_code == 403
+    out = await client.post("/dashboard/logout", data={"token": token})
+    assert out.status_code == 303 and f'{COOKIE}=""' in out.headers["set-cookie"]
+    assert (await client.get("/dashboard")).status_code == 303
+
+
+@pytest.mark.parametrize(("query", "code", "text"), [
+    ("from=2026-03-01&to=2026-02-01", "PERIOD_REVERSED", "结束日期早于开始日期"),
+    ("from=2999-01-01&to=2999-01-31", "PERIOD_IN_FUTURE", "尚未开始"),
+    ("from=2026-02-30&to=2026-03-01", "BAD_USER_INPUT", "日期格式"),
+])
+async def test_a_bad_period_is_a_coded_error_on_a_page_that_still_renders(
+        client: httpx.AsyncClient, viewers: Viewers, query: str, code: str, text: str) -> None:
+    client.cookies.clear()
+    await login(client, viewers.district)
+    page = await client.get(f"/dashboard?community={viewers.communities[0][0]}&{query}")
+    assert page.status_code == 200
+    assert code in page.text and text in page.text
+    assert 'id="community"' in page.text and viewers.communities[1][1] in page.text  # pickers
+    assert 'id="section-disputes"' not in page.text
+
+
+async def test_a_community_outside_the_grant_is_refused_on_the_page(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    client.cookies.clear()
+    await login(client, viewers.one)
+    own, other = viewers.communities[0], viewers.communities[1]
+    page = await client.get(f"/dashboard?community={other[0]}")
+    assert "FORBIDDEN" in page.text and "不在本单位的授权范围内" in page.text
+    assert f'<option value="{own[0]}"' in page.text and other[1] not in page.text
+    listed = await client.get(f"/dashboard/list?community={other[0]}&figure=disputes.opened")
+    assert "FORBIDDEN" in listed.text
+
+
+async def test_a_statistics_viewer_gets_no_list_behind_a_figure(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    client.cookies.clear()
+    await login(client, viewers.statistics, purpose="statistics")
+    code = viewers.communities[0][0]
+    page = await client.get(f"/dashboard?community={code}")
+    assert "&lt;5" in page.text and "/dashboard/list?" not in page.text
+    listed = await client.get(
+        f"/dashboard/list?community={code}&figure=chain.householdsWithoutMember")
+    assert "PURPOSE_NOT_ALLOWED" in listed.text and "Household:" not in listed.text
+
+
+async def test_a_partner_that_is_down_is_flagged(viewers: Viewers, district: Any, store_uri: str,
+                                                 settings: Settings) -> None:
+    """The hall's breaker opens on one failed live read; the brief then says it is down."""
+    partners = {**district.partners_config(),
+                "hall": {"kind": "rest", "base_url": DEAD_URL, "breaker_failures": 1,
+                         "breaker_open_ms": 600_000, "retries": 0}}
+    household = await household_with(store_uri, "hall", "service_case")
+    async with dashboard(settings, store_uri, partners) as c:
+        await c.post("/graphql", json={
+            "query": "query($id: ID!) { household(id: $id) { services { title } } }",
+            "variables": {"id": household}}, headers={
+            "Authorization": f"Bearer {viewers.district}", "X-Purpose": "case_handling",
+            "X-Officer": "t"})
+        await login(c, viewers.district)
+        page = await c.get(f"/dashboard?community={viewers.communities[0][0]}")
+    banner = page.text[page.text.index('class="partner-alerts"'):][:600]
+    assert "系统故障" in banner and "为民服务大厅" in banner
+    assert "系统故障（DOWN）" in page.text
+
+
+async def test_assets_come_from_the_package_and_are_cached(client: httpx.AsyncClient,
+                                                           viewers: Viewers) -> None:
+    client.cookies.clear()
+    await login(client, viewers.district)
+    page = (await client.get(f"/dashboard?community={viewers.communities[0][0]}")).text
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css)[^"]*)"', page)
+    assert len(sources) == 3 and all(s.startswith("/dashboard/static/") for s in sources)
+    assert "http://" not in page and "https://" not in page
+    plotly = next(s for s in sources if "plotly" in s)
+    plain = await client.get(plotly, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and b"plotly.js v" in plain.content[:200]
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    zipped = await client.get(plotly, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain.content
+
+
+async def test_production_runs_the_dashboard_on_trusted_documents(
+        viewers: Viewers, district: Any, store_uri: str,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("prod"), mode="production",
+                        request_deadline_ms=5000, partner_timeout_ms=4000)
+    async with dashboard(settings, store_uri, district.partners_config()) as c:
+        raw = await c.post("/graphql", json={"query": "{ communities { code } }"}, headers={
+            "Authorization": f"Bearer {viewers.district}", "X-Purpose": "joint_meeting"})
+        assert "DOCUMENT_NOT_TRUSTED" in raw.text  # raw queries are refused here…
+        assert (await login(c, viewers.district)).status_code == 303  # …the dashboard's run
+        page = await c.get(f"/dashboard?community={viewers.communities[0][0]}")
+    assert 'id="section-disputes"' in page.text and 'class="problem"' not in page.text
+
+
+async def test_partners_never_synced_are_missing_figures_not_zeros(
+        viewers: Viewers, district: Any, pg_admin: str, settings: Settings) -> None:
+    """A store that synced the residents' committee only: every other partner has no snapshot,
+    and the sections they feed say so instead of showing zeros."""
+    from gateway.ops import run_sync
+    from tests.conftest import agency_key, migrated_store
+
+    partners = district.partners_config()
+    uri = await migrated_store(pg_admin, "dashboard_rc_only")
+    await run_sync(settings, partners={"rc": partners["rc"]}, store_uri=uri)
+    key = await agency_key(uri, "dash-rc-only", "residents_committee", ["*"])
+    async with dashboard(settings, uri, partners) as c:
+        await login(c, key)
+        page = (await c.get(f"/dashboard?community={viewers.communities[0][0]}")).text
+    banner = page[page.index('class="partner-alerts"'):][:800]
+    assert "尚无快照" in banner and "人民调解委员会" in banner and "社区居委会" not in banner
+    disputes = page[page.index('id="section-disputes"'):page.index('id="section-appeals"')]
+    assert "无快照：" in disputes and "无数据" in disputes
+    assert re.search(r'class="value">\s*<span[^>]*>0<', disputes) is None  # no zero headline
+
+
+async def test_every_kind_of_link_lists_as_many_items_as_its_figure_says(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    """One link of each figure on a year's brief: the list behind it has that many items."""
+    import html
+
+    client.cookies.clear()
+    await login(client, viewers.district)
+    page = (await client.get(f"/dashboard?community={viewers.communities[0][0]}")).text
+    preset = re.search(r'href="([^"]+)" data-preset="year"', page)
+    assert preset
+    year = html.unescape(preset.group(1))
+    page = (await client.get(year)).text
+    links = re.findall(r'<a class="drill num" href="([^"]+)" data-value="(\d+)"', page)
+    by_figure: dict[str, tuple[str, int]] = {}
+    for href, value in links:
+        href = html.unescape(href)
+        named = re.search(r"figure=([\w.]+)", href)
+        assert named
+        by_figure.setdefault(named.group(1), (href, int(value)))
+    assert len(by_figure) >= 15, sorted(by_figure)
+    for figure, (href, value) in sorted(by_figure.items()):
+        listed = (await client.get(href)).text
+        total = re.search(r'id="total">(\d+)<', listed)
+        assert total and int(total.group(1)) == value, (figure, href)
+
+
+async def test_what_the_dashboard_reads_is_audited_as_the_viewer(
+        client: httpx.AsyncClient, viewers: Viewers, store_uri: str) -> None:
+    import asyncpg
+
+    client.cookies.clear()
+    await login(client, viewers.district, officer="审计测试员")
+    code = viewers.communities[0][0]
+    listed = await client.get(
+        f"/dashboard/list?community={code}&figure=chain.householdsWithoutMember")
+    shown = set(re.findall(r"<td>(\d{12}-\d{2}-\d{4})</td>", listed.text))
+    assert shown
+    conn = await asyncpg.connect(store_uri)
+    try:
+        rows = await conn.fetch(
+            "SELECT agency, purpose, households, client FROM audit_log WHERE officer = $1",
+            "审计测试员")
+    finally:
+        await conn.close()
+    assert rows and {r["agency"] for r in rows} == {"dash-district"}
+    assert {r["purpose"] for r in rows} == {"joint_meeting"}
+    audited = {h.removeprefix("Household:") for r in rows for h in r["households"]}
+    assert shown <= audited
