@@ -52,6 +52,7 @@ from gateway.demo.names import TODAY
 from gateway.linkage.link import link_pending
 from gateway.settings import Settings
 from gateway.views.brief import compute, scope_of
+from gateway.views.cache import SectionCache
 from gateway.views.config import BriefConfig
 from gateway.views.snapshots import rebuild_facts
 
@@ -145,6 +146,18 @@ async def in_process(uri: str, runs: int) -> tuple[dict[str, list[float]], dict[
                     await compute(pool, scope, name=c["name"], config=config, configured={})
                     lat[name].append((time.perf_counter() - start) * 1e3)
                 info["statements"] = (Counting.statements - before) / runs
+        # Warm: the same scope again with the facts unchanged — what every viewer after the
+        # first, an export or a freeze of the same brief costs.
+        cache, warm = SectionCache(), lat.setdefault("quarter, cached sections", [])
+        for c in communities:
+            scope = scope_of(c["code"], TODAY - timedelta(days=90), TODAY,
+                             today=max(TODAY, date.today()), config=config)
+            await compute(pool, scope, name=c["name"], config=config, configured={}, cache=cache)
+            for _ in range(runs):
+                start = time.perf_counter()
+                await compute(pool, scope, name=c["name"], config=config, configured={},
+                              cache=cache)
+                warm.append((time.perf_counter() - start) * 1e3)
     finally:
         await pool.close()
     return lat, info
@@ -235,8 +248,8 @@ def report(args: argparse.Namespace, setup: Setup, inproc: dict[str, list[float]
     print(table(headers, _rows(inproc)), end="\n\n")
     headers[0] = "through the gateway (HTTP)"
     print(table(headers, _rows(via)))
-    worst = max(Latency.of(v).p99 for v in inproc.values())
-    print(f"\ngoal ≤ 300 ms at 100,000 households: worst p99 in process {worst:.0f} ms")
+    worst = max(Latency.of(v).p99 for k, v in inproc.items() if "cached" not in k)
+    print(f"\ngoal ≤ 300 ms at 100,000 households: worst p99 computed in process {worst:.0f} ms")
     if args.json:
         out = {"households": args.households,
                "in_process": {k: asdict(Latency.of(v)) for k, v in inproc.items()},

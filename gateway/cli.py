@@ -636,3 +636,35 @@ def quarantine_dismiss(
 
     _admin(data_dir, work)
     console.print(f"row {row_id} dismissed")
+
+
+# --- combined views (gateway/views/) ------------------------------------------------------------
+
+views = typer.Typer(help="Combined views: the facts the coordination brief counts",
+                    no_args_is_help=True)
+app.add_typer(views, name="views")
+
+
+@views.command("rebuild")
+def views_rebuild(data_dir: DataDir = None) -> None:
+    """Project every stored record into the facts again, from its snapshot (after an upgrade
+    changed the projection, or on a store synced before the views existed)."""
+    from gateway.adapters.registry import build_adapters, close_adapters
+    from gateway.views.snapshots import rebuild_facts
+
+    settings = _settings(data_dir)
+
+    async def work(pool: Any) -> dict[str, int]:
+        adapters = await build_adapters(settings.partners)
+        try:
+            return await rebuild_facts(pool, adapters)
+        finally:
+            await close_adapters(adapters)
+
+    counts = _admin(data_dir, work)
+    unreadable = counts.pop("unreadable", 0)
+    for entity, n in sorted(counts.items()):
+        console.print(f"  {entity}: {n:,} facts")
+    if unreadable:
+        console.print(f"[yellow]{unreadable:,} snapshots the adapters could no longer read were "
+                      "left as they were[/yellow]")

@@ -17,6 +17,7 @@ from gateway.auth.principal import ANONYMOUS
 from gateway.db.store import Store
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.sources import SourcesReport
+from gateway.views.cache import SectionCache
 from gateway.views.config import BriefConfig
 
 
@@ -32,6 +33,7 @@ class Services:
     stale_fallback: bool = True  # serve the last snapshot when a live read fails
     stale_max_age_s: float | None = None  # never serve an older snapshot (None: any age)
     brief: BriefConfig = field(default_factory=BriefConfig)  # the coordination brief's knobs
+    brief_cache: SectionCache = field(default_factory=SectionCache)  # computed sections
 
 
 @dataclass

@@ -1,5 +1,9 @@
 """The gateway's error tree. Every error a client can see carries a stable `extensions.code`.
 
+docs/errors.md is the catalogue clients read: every code, its HTTP status and what to do about
+it. A new subclass (here or in another module) needs its row there, or tests/test_contract.py
+fails.
+
     GatewayError                      code
     ├── BadRequest                    BAD_REQUEST
     │   ├── MalformedId               MALFORMED_ID
@@ -7,6 +11,10 @@
     │   ├── LinkConflict              LINK_CONFLICT       (a review decision that cannot hold)
     │   ├── OfficerRequired           OFFICER_REQUIRED    (a decision without X-Officer)
     │   ├── InterchangeInvalid        INTERCHANGE_INVALID (a linkage CSV we cannot read)
+    │   ├── PeriodReversed            PERIOD_REVERSED     (a brief's period ends before it starts)
+    │   ├── PeriodInFuture            PERIOD_IN_FUTURE    (a brief's period starts after today)
+    │   ├── UnknownFigure             UNKNOWN_FIGURE      (gateway/views/drill.py: no such figure)
+    │   ├── ReplayRefused             REPLAY_REFUSED      (gateway/sync/quarantine.py, CLI only)
     │   ├── InvalidQuery              GRAPHQL_VALIDATION_FAILED (not valid against the schema)
     │   │   └── QuerySyntaxError      GRAPHQL_PARSE_FAILED
     │   ├── InvalidVariables          BAD_USER_INPUT      (variables the operation cannot take)
@@ -27,6 +35,7 @@
     │       ├── BatchingDisabled      BATCHING_DISABLED   400
     │       ├── MethodNotAllowed      METHOD_NOT_ALLOWED  405 (a mutation over GET, a PUT…)
     │       ├── UnsupportedMediaType  UNSUPPORTED_MEDIA_TYPE 415 (not JSON or GraphQL: CSRF)
+    │       ├── NotAcceptable         NOT_ACCEPTABLE      406 (Accept names no JSON type)
     │       ├── IdeDisabled           IDE_DISABLED        404 (production)
     │       ├── DocumentNotFound      PERSISTED_QUERY_NOT_FOUND 400 (an unknown id, development)
     │       ├── DocumentNotTrusted    DOCUMENT_NOT_TRUSTED 400 (production: unknown id, raw query)
@@ -52,6 +61,7 @@
         ├── PartnerTimeout            PARTNER_TIMEOUT
         ├── PartnerRejected           PARTNER_REJECTED      (4xx: we asked wrongly)
         ├── PartnerDataInvalid        PARTNER_DATA_INVALID  (answer we cannot read)
+        ├── SnapshotTooOld            SNAPSHOT_TOO_OLD      (failed, and its snapshot is too old)
         └── DeadlineExceeded          DEADLINE_EXCEEDED     (the request's time for this partner
                                                              ran out before it was asked)
 
@@ -340,6 +350,13 @@ class MethodNotAllowed(RequestRefused):
 class UnsupportedMediaType(RequestRefused):
     code = "UNSUPPORTED_MEDIA_TYPE"
     http_status = 415
+
+
+class NotAcceptable(RequestRefused):
+    """The `Accept` header admits neither media type /graphql answers in; `accept` lists them."""
+
+    code = "NOT_ACCEPTABLE"
+    http_status = 406
 
 
 class IdeDisabled(RequestRefused):

@@ -22,9 +22,12 @@ from gateway.sync import SyncReport, sync_all
 
 
 def sdl() -> str:
+    """The schema as checked in (schema.graphql): sorted by name, so that the file changes when
+    the contract does, not when code moves. The served schema keeps its declaration order."""
+    from gateway.contract import sorted_sdl
     from gateway.schema import schema
 
-    return schema.as_str().rstrip() + "\n"
+    return sorted_sdl(schema._schema)
 
 
 async def check_store(settings: Settings) -> str | None:

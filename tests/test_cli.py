@@ -122,3 +122,31 @@ async def _count(uri: str, sql: str) -> int:
         return int(await conn.fetchval(sql))
     finally:
         await conn.close()
+
+
+def test_views_rebuild_projects_the_same_facts_as_the_sync(pg_admin: str, district: Any,
+                                                           tmp_path: Path) -> None:
+    uri = asyncio.run(migrated_store(pg_admin, "cli_views_rebuild"))
+    assert sync_into(uri, district, tmp_path).exit_code == 0
+    digest = ("SELECT md5(string_agg(f::text, '|' ORDER BY partner, entity, local_id)) "
+              "FROM facts f")
+    synced, n = asyncio.run(_count_text(uri, digest)), asyncio.run(
+        _count(uri, "SELECT count(*) FROM facts"))
+    asyncio.run(_count(uri, "WITH gone AS (DELETE FROM facts RETURNING 1) SELECT count(*) FROM gone"))
+    result = runner.invoke(app, ["views", "rebuild", "--data-dir", str(tmp_path)],
+                           env={"DATABASE_URL": uri, "COLUMNS": "200",
+                                "JUHELI_PARTNERS_FILE": str(tmp_path / "partners.toml")})
+    assert result.exit_code == 0, result.output
+    assert "dispute:" in result.output and "could no longer read" not in result.output
+    assert asyncio.run(_count(uri, "SELECT count(*) FROM facts")) == n > 0
+    assert asyncio.run(_count_text(uri, digest)) == synced
+
+
+async def _count_text(uri: str, sql: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(uri)
+    try:
+        return str(await conn.fetchval(sql))
+    finally:
+        await conn.close()

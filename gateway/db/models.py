@@ -385,6 +385,15 @@ facts = Table(
           postgresql_where=text("is_open")),
 )
 
+# Bumped by every statement that changes `facts` (a trigger): the key of cached briefs.
+facts_version = Table(
+    "facts_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("version", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
 # A brief as it was computed, for the minutes: immutable (a trigger refuses UPDATE and DELETE).
 frozen_briefs = Table(
     "frozen_briefs",

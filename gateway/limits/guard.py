@@ -3,18 +3,24 @@
 In order — the cheap refusals first, and the rate limit before the body is read:
 1. methods other than GET and POST (405);
 2. the agency's rate limit (429 with Retry-After; the client address when there is no agency);
-3. POST bodies that are not `application/json` or `application/graphql` (415: a browser sends
+3. an `Accept` that admits neither `application/json` nor `application/graphql-response+json`
+   (406; a GET for the IDE excepted);
+4. POST bodies that are not `application/json` or `application/graphql` (415: a browser sends
    the other types cross-site without asking, so refusing them is the CSRF defence), larger
    than `max_body_bytes` (413, by Content-Length or while reading), not JSON or not an object
    (400), or a JSON array — a batch (400);
-4. variables larger than `max_variables_bytes` (413);
-5. the document: a `documentId` (or Apollo's `persistedQuery`) is replaced by the trusted text;
+5. parameters of the wrong type — `query` or `operationName` not a string, `variables` or
+   `extensions` not an object — or no `query` at all (400); variables larger than
+   `max_variables_bytes` (413);
+6. the document: a `documentId` (or Apollo's `persistedQuery`) is replaced by the trusted text;
    in production a raw query or an unknown id is refused (DOCUMENT_NOT_TRUSTED); in development
    an unknown id is PERSISTED_QUERY_NOT_FOUND and a raw query may be `max_query_bytes` long.
 The view then gets a plain JSON POST (or GET) with the text in `query`, and the scope carries
-the limits and the trusted id for `LimitsExtension`. A mutation over GET is refused by the view
-(`LimitedView`) once the document is parsed; its `RequestRefused` comes back through here.
-Every refusal is JSON with a coded error, as the GraphQL response it replaces.
+the limits, the trusted id for `LimitsExtension` and the negotiated media type (media.py).
+A mutation over GET is refused by the view (`LimitedView`) once the document is parsed; its
+`RequestRefused` comes back through here.
+Every refusal is a GraphQL response with one coded error and no `data`, in the negotiated media
+type (`application/json` when the client accepts neither).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from gateway.errors import (
     IdeDisabled,
     MalformedRequest,
     MethodNotAllowed,
+    NotAcceptable,
     QueryTooLarge,
     RequestRefused,
     UnsupportedMediaType,
@@ -44,16 +51,26 @@ from gateway.errors import (
 from gateway.limits.config import Limits
 from gateway.limits.documents import TrustedDocuments, document_id, sha256
 from gateway.limits.extension import SCOPE_DOCUMENT, SCOPE_LIMITS
+from gateway.limits.media import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    SCOPE_MEDIA_TYPE,
+    content_type,
+    negotiate,
+)
 from gateway.limits.ratelimit import RateLimiter, open_rate_limiter
 
 JSON_TYPES = frozenset({"application/json"})
 GRAPHQL_TYPES = frozenset({"application/graphql"})
 SCOPE_PRINCIPAL = "juheli.principal"
+PARAMETER_TYPES = (("query", str, "a string"), ("operationName", str, "a string"),
+                   ("variables", dict, "an object"), ("extensions", dict, "an object"))
 
 
-def refusal(exc: RequestRefused) -> JSONResponse:
+def refusal(exc: RequestRefused, media: str | None = JSON) -> JSONResponse:
     return JSONResponse({"errors": [{"message": str(exc), "extensions": exc.extensions}]},
-                        status_code=exc.http_status, headers=exc.headers())
+                        status_code=exc.http_status, headers=exc.headers(),
+                        media_type=content_type(media or JSON))
 
 
 def rate_key(scope: Scope) -> str:
@@ -66,6 +83,16 @@ def rate_key(scope: Scope) -> str:
     return f"client:{client[0] if client else 'unknown'}"
 
 
+def _raw_params(scope: Scope) -> dict[str, Any]:
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+
+
+def _query_params(scope: Scope) -> dict[str, Any]:
+    """A GET's parameters, `variables` and `extensions` decoded from JSON."""
+    data = _raw_params(scope)
+    return {**data, **{k: _json_param(data, k) for k in ("variables", "extensions")}}
+
+
 def _json_param(params: dict[str, str], name: str) -> Any:
     raw = params.get(name)
     if raw is None or raw == "":
@@ -76,10 +103,15 @@ def _json_param(params: dict[str, str], name: str) -> Any:
         raise MalformedRequest(f"`{name}` is not JSON") from exc
 
 
+def _names_document(data: dict[str, Any]) -> bool:
+    return bool(data.get("query")) or _persisted_id(data) is not None
+
+
 def _persisted_id(data: dict[str, Any]) -> object:
     if "documentId" in data:
         return data["documentId"]
-    persisted = (data.get("extensions") or {}).get("persistedQuery")
+    extensions = data.get("extensions")
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     return persisted.get("sha256Hash") if isinstance(persisted, dict) else None
 
 
@@ -106,34 +138,47 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
+        media = negotiate(headers.get("accept"))
         try:
-            admitted = await self.admit(scope, receive)
+            admitted = await self.admit(scope, receive, headers, media)
             if admitted is not None:
                 scope, receive = admitted
             await self.app(scope, receive, send)
         except RequestRefused as exc:
-            await refusal(exc)(scope, receive, send)
+            await refusal(exc, media)(scope, receive, send)
 
-    async def admit(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive] | None:
+    async def admit(self, scope: Scope, receive: Receive, headers: Headers,
+                    media: str | None) -> tuple[Scope, Receive] | None:
         """The request as the view is to see it; None: let it through as it is (the IDE)."""
         method = scope["method"]
         if method not in ("GET", "POST"):
             raise MethodNotAllowed(f"{method} is not allowed: use GET or POST")
         if self.limiter is not None:
             await self.limiter.check(rate_key(scope))
-        headers = Headers(scope=scope)
+        if method == "GET" and self._wants_ide(scope, headers):
+            return None
+        if media is None:
+            raise NotAcceptable("Accept application/graphql-response+json or application/json",
+                                accept=[GRAPHQL_RESPONSE, JSON])
         if method == "GET":
-            data = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            data = {**data, **{k: _json_param(data, k) for k in ("variables", "extensions")}}
+            data = _query_params(scope)
         else:
             data = await self._post_data(headers, receive)
-        if not data.get("query") and _persisted_id(data) is None:
-            if method == "GET" and "text/html" in headers.get("accept", ""):
-                if self.ide:
-                    return None
-                raise IdeDisabled("The GraphQL IDE is not served here")
+        for name, kind, what in PARAMETER_TYPES:
+            if data.get(name) is not None and not isinstance(data[name], kind):
+                raise MalformedRequest(f"`{name}` must be {what}")
+        if not _names_document(data):
             raise MalformedRequest("A request needs `query` or `documentId`")
-        return await self._rebuild(scope, receive, data)
+        return await self._rebuild({**scope, SCOPE_MEDIA_TYPE: media}, receive, data)
+
+    def _wants_ide(self, scope: Scope, headers: Headers) -> bool:
+        """A browser's GET naming no document: the IDE, where it is served."""
+        if "text/html" not in headers.get("accept", "") or _names_document(_raw_params(scope)):
+            return False
+        if not self.ide:
+            raise IdeDisabled("The GraphQL IDE is not served here")
+        return True
 
     async def _post_data(self, headers: Headers, receive: Receive) -> dict[str, Any]:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -208,9 +253,6 @@ class RequestGuard:
 
     async def _rebuild(self, scope: Scope, receive: Receive,
                        data: dict[str, Any]) -> tuple[Scope, Receive]:
-        for name, kind in (("variables", dict), ("extensions", dict), ("operationName", str)):
-            if data.get(name) is not None and not isinstance(data[name], kind):
-                raise MalformedRequest(f"`{name}` must be {'an object' if kind is dict else 'a string'}")
         if scope["method"] == "GET":
             self._check_variables(data.get("variables"))
         query, trusted = await self._document(data)

@@ -53,7 +53,8 @@ async def coordination_brief(info: Info, community: str, period: PeriodInput) ->
         name = await B.community_name(pool, code)
         brief = await B.compute(pool, scope, name=name, config=services.brief,
                                 configured=configured, breakers_open=down,
-                                aggregates_only=_aggregates_only(info))
+                                aggregates_only=_aggregates_only(info),
+                                cache=services.brief_cache)
     _grant_lists(info, brief, code)
     return brief
 
@@ -89,10 +90,16 @@ async def brief_items(info: Info, community: str, period: PeriodInput, figure: s
     with reaching_store():
         async with info.context.store.pool.acquire() as conn:
             page = await drill.items(conn, scope, figure, key, first=first, after=after)
+    access = info.context.access
+    members = [item for item in page.items if item.kind == "member"]
+    if members:  # Party members name no household: the party grant, names masked unless full
+        if access.check("party", code) != "full":
+            for item in members:
+                item.label = mask_name(item.label)
     for item in page.items:  # each item is this group's data of its household: granted?
         if item.household_id:
-            info.context.access.level(GROUP_OF.get(item.kind, "identity"),
-                                      item.household_id.removeprefix("Household:"), code)
+            access.level(GROUP_OF.get(item.kind, "identity"),
+                         item.household_id.removeprefix("Household:"), code)
     return page
 
 

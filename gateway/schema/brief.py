@@ -222,11 +222,16 @@ class FrozenBrief:
     frozen_by: str = strawberry.field(description="The agency and officer that froze it")
 
 
-@strawberry.type(description="One item behind a figure: a record or a household")
+@strawberry.type(description="One item behind a figure: a record, a household, a place or a "
+                 "Party member")
 class BriefItem:
     partner: str | None
-    local_id: str | None
-    kind: str
+    local_id: str | None = strawberry.field(
+        description="The record's id at its partner; a building's or compound's registry id, a "
+        "branch's or member's id at the Party committee")
+    kind: str = strawberry.field(
+        description="A record's kind (dispute, appeal, service, care_card, visit, meeting), "
+        "household, or building, compound, branch, member")
     label: str | None
     status: str | None
     category: str | None

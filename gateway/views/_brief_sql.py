@@ -97,9 +97,15 @@ WITH found AS (  -- the community's dispute reports
   WHERE n = 1 AND community_code = $1
 )"""
 
-_DISPUTE_COUNTS = """count(*) FILTER (WHERE opened) AS opened,
+# Which rows a measure counts, for the figures and their drills alike.
+_OVERDUE = "open_at_end AND past_due"
+_ON_TIME = "closed AND on_time"
+_RATED = "closed AND satisfaction IS NOT NULL"
+_SATISFIED = "closed AND satisfaction IN ('SATISFIED', 'BASICALLY_SATISFIED')"
+
+_DISPUTE_COUNTS = f"""count(*) FILTER (WHERE opened) AS opened,
        count(*) FILTER (WHERE closed) AS closed,
-       count(*) FILTER (WHERE open_at_end AND past_due) AS overdue,
+       count(*) FILTER (WHERE {_OVERDUE}) AS overdue,
        count(*) FILTER (WHERE open_at_end) AS open_at_end,
        coalesce(sum(reports - 1) FILTER (WHERE opened), 0)::bigint AS merged"""
 
@@ -138,11 +144,10 @@ APPEAL_FIGURES = APPEALS + rf""", tallies AS (
          coalesce(channel, type, topic, '') AS key, coalesce(channel, type, topic, '') AS label,
          count(*) FILTER (WHERE received) AS received,
          count(*) FILTER (WHERE closed) AS closed,
-         count(*) FILTER (WHERE closed AND on_time) AS on_time,
+         count(*) FILTER (WHERE {_ON_TIME}) AS on_time,
          count(*) FILTER (WHERE closed AND on_time IS NOT NULL) AS timed,
-         count(*) FILTER (WHERE closed AND satisfaction IS NOT NULL) AS rated,
-         count(*) FILTER (WHERE closed AND satisfaction IN ('SATISFIED', 'BASICALLY_SATISFIED'))
-           AS satisfied
+         count(*) FILTER (WHERE {_RATED}) AS rated,
+         count(*) FILTER (WHERE {_SATISFIED}) AS satisfied
   FROM appeals
   GROUP BY GROUPING SETS ((), (channel), (type), (topic))
   UNION ALL
@@ -201,21 +206,35 @@ _MERGED = """(SELECT r.partner, r.entity, r.local_id, r.opened_on, d.category FR
 _CATEGORY, _CHANNEL = "($4::text IS NULL OR category = $4)", "($4::text IS NULL OR channel = $4)"
 _BODY, _CARD = "($4::text IS NULL OR body = $4)", "($4::text IS NULL OR subkind = $4)"
 
-# figure -> (section CTE, what it selects from, which rows)
+_MEDIATION, _REPORTED_BY = "mediation = $4", "$4 IN (body_a, body_b)"
+
+# figure -> (section CTE, what it selects from, which rows). A breakdown's first measure is
+# `section.breakdown`; its others are `section.breakdown.measure`, unless the headline figure
+# narrowed by its main breakdown already lists them (`disputes.closed` by category).
 DRILLS: dict[str, tuple[str, str, str]] = {
     "disputes.opened": (DISPUTES, "disputes", f"opened AND {_CATEGORY}"),
     "disputes.closed": (DISPUTES, "disputes", f"closed AND {_CATEGORY}"),
-    "disputes.overdue": (DISPUTES, "disputes", f"open_at_end AND past_due AND {_CATEGORY}"),
+    "disputes.overdue": (DISPUTES, "disputes", f"{_OVERDUE} AND {_CATEGORY}"),
     "disputes.openAtEnd": (DISPUTES, "disputes", f"open_at_end AND {_CATEGORY}"),
     "disputes.reportsMerged": (DISPUTES, _MERGED, _CATEGORY),
     "disputes.byCategory": (DISPUTES, "disputes", "opened AND category = $4"),
-    "disputes.byMediationType": (DISPUTES, "disputes", "opened AND mediation = $4"),
-    "disputes.byReportingBody": (DISPUTES, "disputes", "opened AND $4 IN (body_a, body_b)"),
+    "disputes.byMediationType": (DISPUTES, "disputes", f"opened AND {_MEDIATION}"),
+    "disputes.byMediationType.closed": (DISPUTES, "disputes", f"closed AND {_MEDIATION}"),
+    "disputes.byMediationType.overdue": (DISPUTES, "disputes", f"{_OVERDUE} AND {_MEDIATION}"),
+    "disputes.byReportingBody": (DISPUTES, "disputes", f"opened AND {_REPORTED_BY}"),
+    "disputes.byReportingBody.closed": (DISPUTES, "disputes", f"closed AND {_REPORTED_BY}"),
+    "disputes.byReportingBody.overdue": (DISPUTES, "disputes",
+                                         f"{_OVERDUE} AND {_REPORTED_BY}"),
     "disputes.byStatus": (DISPUTES, "disputes", "opened AND status = $4"),
     "appeals.received": (APPEALS, "appeals", f"received AND {_CHANNEL}"),
     "appeals.closed": (APPEALS, "appeals", f"closed AND {_CHANNEL}"),
+    "appeals.onTime": (APPEALS, "appeals", f"{_ON_TIME} AND {_CHANNEL}"),
+    "appeals.rated": (APPEALS, "appeals", f"{_RATED} AND {_CHANNEL}"),
+    "appeals.satisfied": (APPEALS, "appeals", f"{_SATISFIED} AND {_CHANNEL}"),
     "appeals.byChannel": (APPEALS, "appeals", "received AND channel = $4"),
     "appeals.byType": (APPEALS, "appeals", "received AND type = $4"),
+    "appeals.byType.closed": (APPEALS, "appeals", "closed AND type = $4"),
+    "appeals.byType.onTime": (APPEALS, "appeals", f"{_ON_TIME} AND type = $4"),
     "appeals.topLocations": (APPEALS, "appeals a", f"received AND {_BUILDING}::text = $4"),
     "appeals.topTopics": (APPEALS, "appeals", "received AND topic = $4"),
     "services.total": (SERVICES, "services", f"kind = 'service' AND {_BODY}"),

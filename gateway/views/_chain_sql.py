@@ -8,7 +8,7 @@ linkage (`attrs->>'building_id'`, `attrs->>'compound_id'`); organizations by the
 responsibilities, members and residents' tags are read as projected into `facts`, which follow
 their records' links. Every query takes $1
 community, $2 start, $3 end (the chain only the community); the section queries take their
-constants after those, a drill its key as $4.
+constants after those, a drill its key as $4 (and the cadence as $5 where its `Drill` says).
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ kept AS (
     AND household_id IS NOT NULL
 )"""
 
-# The chain now, not over a period: $1 community, $2 branch kinds (the roster's 组织类型
-# spellings of BRANCH).
-CHAIN = f"""
-WITH {_HOUSEHOLDS}, {_KEPT},
+def _places(kinds: str) -> str:
+    """`place`: the community's buildings, compounds and Party branches, one row each — kind,
+    id, label, sort keys, and whether a duty covers it (支委包楼, 书记包院, 党委包支部). `kinds`:
+    the SQL of a text[] of the roster's 组织类型 spellings of BRANCH."""
+    return rf"""
 duty AS (
   SELECT attrs->>'targetLevel' AS level, attrs->>'building_id' AS building,
          attrs->>'compound_id' AS compound, attrs->'raw'->>'address' AS target
@@ -49,55 +50,84 @@ duty AS (
   WHERE entity = 'responsibility' AND attrs->>'community' = $1
     AND attrs->>'targetLevel' IN ('building', 'compound', 'branch')
 ),
-building AS (
-  SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id
-  WHERE c.community_code = $1
-),
 branch AS (
-  SELECT raw->>'zzmc' AS name, {_ordinal("raw->>'zzmc'")} AS ordinal
+  SELECT local_id, raw->>'zzmc' AS name, {_ordinal("raw->>'zzmc'")} AS ordinal
   FROM source_records
   WHERE partner = 'party' AND entity = 'organization' AND raw->>'sqbm' = $1
-    AND raw->>'zzlx' = ANY($2::text[])
+    AND raw->>'zzlx' = ANY({kinds})
 ),
 covers AS (
   SELECT target AS name, {_ordinal("target")} AS ordinal FROM duty WHERE level = 'branch'
-)
+),
+place AS (  -- (an uncorrelated IN is one hashed lookup a row)
+  SELECT 'building' AS kind, b.id::text AS id,
+         c.name || b.number || CASE WHEN b.number ~ '\d$' THEN '号楼' ELSE '' END AS label,
+         c.name AS sort_name, substring(b.number from '^\d{{1,9}}')::int AS sort_n,
+         b.number AS sort_rest,
+         b.id::text IN (SELECT building FROM duty
+                        WHERE level = 'building' AND building IS NOT NULL) AS covered
+  FROM buildings b JOIN compounds c ON c.id = b.compound_id
+  WHERE c.community_code = $1
+  UNION ALL
+  SELECT 'compound', c.id::text, c.name, c.name, NULL, '',
+         c.id::text IN (SELECT compound FROM duty
+                        WHERE level = 'compound' AND compound IS NOT NULL)
+  FROM compounds c WHERE c.community_code = $1
+  UNION ALL
+  SELECT 'branch', b.local_id, b.name, '', b.ordinal, b.name,
+         EXISTS (SELECT 1 FROM covers c WHERE c.ordinal = b.ordinal OR c.name = b.name)
+  FROM branch b
+)"""
+
+
+# The chain now, not over a period: $1 community, $2 branch kinds (the roster's 组织类型
+# spellings of BRANCH).
+CHAIN = f"""
+WITH {_HOUSEHOLDS}, {_KEPT}, {_places("$2::text[]")}
 SELECT
   (SELECT count(*) FROM hh) AS households,
   (SELECT count(*) FROM hh WHERE NOT EXISTS (
      SELECT 1 FROM kept k WHERE k.household_id = hh.id)) AS households_without_member,
-  (SELECT count(*) FROM building) AS buildings,
-  (SELECT count(*) FROM building b WHERE NOT EXISTS (
-     SELECT 1 FROM duty d WHERE d.level = 'building' AND d.building = b.id::text))
-     AS buildings_without_committee_member,
-  (SELECT count(*) FROM compounds WHERE community_code = $1) AS compounds,
-  (SELECT count(*) FROM compounds c WHERE c.community_code = $1 AND NOT EXISTS (
-     SELECT 1 FROM duty d WHERE d.level = 'compound' AND d.compound = c.id::text))
-     AS compounds_without_secretary,
-  (SELECT count(*) FROM branch) AS branches,
-  (SELECT count(*) FROM branch b WHERE NOT EXISTS (
-     SELECT 1 FROM covers c WHERE c.ordinal = b.ordinal OR c.name = b.name))
-     AS branches_without_committee
+  count(*) FILTER (WHERE kind = 'building') AS buildings,
+  count(*) FILTER (WHERE kind = 'building' AND NOT covered)
+    AS buildings_without_committee_member,
+  count(*) FILTER (WHERE kind = 'compound') AS compounds,
+  count(*) FILTER (WHERE kind = 'compound' AND NOT covered) AS compounds_without_secretary,
+  count(*) FILTER (WHERE kind = 'branch') AS branches,
+  count(*) FILTER (WHERE kind = 'branch' AND NOT covered) AS branches_without_committee
+FROM place
 """
 
-# $4 visits expected per household. A member's target is ceil(households × cadence), in numeric
-# so that 100 × 0.07 is 7, not 8 (7.000000000000001 in float8).
-VISITS = f"""
-WITH {_HOUSEHOLDS}, {_KEPT},
+# The community's contact visits in the period.
+_VISITED = "community_code = $1 AND kind = 'visit' AND opened_on BETWEEN $2 AND $3"
+
+
+def _per(cadence: str) -> str:
+    """`per`: each member responsible for households of the community, with their households,
+    visits in the period and target. `cadence` the SQL of the visits expected per household;
+    the target is ceil(households × cadence), in numeric so that 100 × 0.07 is 7, not 8
+    (7.000000000000001 in float8)."""
+    return f"""{_HOUSEHOLDS}, {_KEPT},
 duty AS (
   SELECT k.member, count(DISTINCT k.household_id) AS households
   FROM kept k JOIN hh ON hh.id = k.household_id GROUP BY k.member
 ),
 done AS (
-  SELECT member, count(*) AS visits FROM facts
-  WHERE community_code = $1 AND kind = 'visit' AND opened_on BETWEEN $2 AND $3
-  GROUP BY member
+  SELECT member, count(*) AS visits FROM facts WHERE {_VISITED} GROUP BY member
 ),
 per AS (
   SELECT d.member, d.households::int, coalesce(v.visits, 0)::int AS visits,
-         ceil(d.households * $4::float8::numeric)::int AS target
+         ceil(d.households * {cadence}::float8::numeric)::int AS target
   FROM duty d LEFT JOIN done v ON v.member = d.member
-),
+)"""
+
+
+# Whether a member of `per` met their target.
+_MET = "p.visits >= p.target"
+
+# $4 visits expected per household.
+VISITS = f"""
+WITH {_per("$4")},
 short AS (
   SELECT p.*, m.label AS name
   FROM per p
@@ -109,7 +139,7 @@ short AS (
 SELECT
   (SELECT coalesce(sum(visits), 0) FROM done)::int AS visits,
   (SELECT count(*) FROM per)::int AS members,
-  (SELECT count(*) FROM per WHERE visits >= target)::int AS members_meeting_target,
+  (SELECT count(*) FROM per p WHERE {_MET})::int AS members_meeting_target,
   (SELECT coalesce(json_agg(short ORDER BY target - visits DESC, member), '[]') FROM short)
     AS short_of_target
 """
@@ -249,47 +279,4 @@ SELECT
       'bodies', t.bodies, 'helpers', coalesce(h.helpers, '[]'))
     ORDER BY cardinality(t.needs) DESC, t.key), '[]')
    FROM top t LEFT JOIN helpers h ON h.id = t.id) AS households
-"""
-
-# --- drills: $1 community, $2 start, $3 end, $4 key -------------------------------------------
-
-# A drill that does not filter on all four parameters still names each (always true), so that
-# every drill is prepared with the same four.
-_ALL_PARAMS = "num_nulls($1::text, $2::date, $3::date, $4::text) >= 0"
-
-HOUSEHOLDS_WITHOUT_MEMBER = f"""
-WITH {_HOUSEHOLDS}, {_KEPT}
-SELECT hh.id FROM hh
-WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.household_id = hh.id) AND {_ALL_PARAMS}
-ORDER BY hh.key
-"""
-
-VISITS_IN_PERIOD = f"""
-SELECT partner, entity, local_id FROM facts
-WHERE community_code = $1 AND kind = 'visit' AND opened_on BETWEEN $2 AND $3 AND {_ALL_PARAMS}
-ORDER BY partner, entity, local_id
-"""
-
-# $4 a member: `PartyMember:party:<local id>` or the local id. Their households (党员包户).
-MEMBER_HOUSEHOLDS = f"""
-WITH {_HOUSEHOLDS}, {_KEPT}
-SELECT hh.id FROM hh
-WHERE EXISTS (SELECT 1 FROM kept k WHERE k.household_id = hh.id
-              AND k.member = regexp_replace($4::text, '^PartyMember:party:', ''))
-  AND {_ALL_PARAMS}
-ORDER BY hh.key
-"""
-
-MEETINGS_HELD = """
-SELECT partner, entity, local_id FROM facts
-WHERE community_code = $1 AND kind = 'meeting' AND subkind = $4::text
-  AND opened_on BETWEEN $2 AND $3
-ORDER BY partner, entity, local_id
-"""
-
-HOUSEHOLDS_IN_NEED = f"""
-WITH {_NEEDS}
-SELECT id FROM (SELECT DISTINCT id, key FROM needy WHERE need = $4::text) x
-WHERE {_ALL_PARAMS}
-ORDER BY key
 """

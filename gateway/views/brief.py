@@ -22,6 +22,7 @@ from strawberry.types.base import StrawberryOptional
 from gateway.errors import NotFound, PeriodInFuture, PeriodReversed
 from gateway.schema.brief import CoordinationBrief, PartnerFreshness, Period
 from gateway.views import brief_cases, brief_chain
+from gateway.views.cache import SectionCache
 from gateway.views.config import BriefConfig
 from gateway.views.freshness import SECTIONS, freshness
 from gateway.views.scope import Scope
@@ -67,17 +68,28 @@ async def _run(pool: asyncpg.Pool, section: Section, scope: Scope) -> Any:
         return await section(conn, scope)
 
 
+async def _sections(pool: asyncpg.Pool, scope: Scope, cache: SectionCache | None
+                    ) -> dict[str, Any]:
+    version = int(await pool.fetchval("SELECT version FROM facts_version"))
+    if cache is not None and (hit := cache.get(scope, version)) is not None:
+        return hit
+    runs = section_runs()
+    results = await asyncio.gather(*(_run(pool, s, scope) for s in runs.values()))
+    sections = dict(zip(runs, results, strict=True))
+    if cache is not None:
+        cache.put(scope, version, sections)
+    return sections
+
+
 async def compute(pool: asyncpg.Pool, scope: Scope, *, name: str, config: BriefConfig,
                   configured: Mapping[str, tuple[str, list[str]]],
                   breakers_open: Iterable[str] = (), aggregates_only: bool = False,
-                  now: datetime | None = None) -> CoordinationBrief:
+                  now: datetime | None = None,
+                  cache: SectionCache | None = None) -> CoordinationBrief:
     """The brief for `scope`, shaped for the caller (see the module docstring)."""
     now = now or datetime.now(ZoneInfo(config.timezone))
-    runs = section_runs()
-    results = await asyncio.gather(*(_run(pool, s, scope) for s in runs.values()),
-                                   _fresh(pool, now, config, configured, breakers_open))
-    sections = dict(zip(runs, results[:-1], strict=True))
-    fresh: list[PartnerFreshness] = results[-1]
+    sections, fresh = await asyncio.gather(
+        _sections(pool, scope, cache), _fresh(pool, now, config, configured, breakers_open))
     missing = [f.partner for f in fresh if f.status == "NO_SNAPSHOT"]
     blind = _blind(fresh)
     for key in blind:

@@ -26,6 +26,7 @@ from gateway.schema.brief import (
     UnmetHousehold,
     VisitFigures,
 )
+from gateway.views import _chain_drills as D
 from gateway.views import _chain_sql as Q
 from gateway.views.scope import Drill, Scope
 
@@ -131,10 +132,24 @@ def _unmet(h: dict[str, Any]) -> UnmetHousehold:
                  for m in h["helpers"]])
 
 
+_KINDS = D.text_array(_BRANCH_KINDS)
+
 DRILLS: dict[str, Drill] = {
-    "chain.householdsWithoutMember": Drill("households", Q.HOUSEHOLDS_WITHOUT_MEMBER),
-    "visits.visits": Drill("facts", Q.VISITS_IN_PERIOD),
-    "visits.shortOfTarget": Drill("households", Q.MEMBER_HOUSEHOLDS),
-    "meetings.heldInPeriod": Drill("facts", Q.MEETINGS_HELD),
-    "needs.byNeed": Drill("households", Q.HOUSEHOLDS_IN_NEED),
+    "chain.households": Drill("households", D.HOUSEHOLDS),
+    "chain.householdsWithoutMember": Drill("households", D.HOUSEHOLDS_WITHOUT_MEMBER),
+    **{f"chain.{figure}": Drill("places", D.places(_KINDS, kind, uncovered=uncovered))
+       for figure, kind, uncovered in (
+           ("buildings", "building", False),
+           ("buildingsWithoutCommitteeMember", "building", True),
+           ("compounds", "compound", False),
+           ("compoundsWithoutSecretary", "compound", True),
+           ("branches", "branch", False),
+           ("branchesWithoutCommittee", "branch", True))},
+    "visits.visits": Drill("facts", D.VISITS_IN_PERIOD),
+    "visits.members": Drill("places", D.MEMBERS),
+    "visits.membersMeetingTarget": Drill("places", D.MEMBERS_MEETING_TARGET, cadence=True),
+    "visits.shortOfTarget": Drill("households", D.MEMBER_HOUSEHOLDS),
+    "visits.shortOfTarget.visits": Drill("facts", D.MEMBER_VISITS),
+    "meetings.heldInPeriod": Drill("facts", D.MEETINGS_HELD),
+    "needs.byNeed": Drill("households", D.HOUSEHOLDS_IN_NEED),
 }

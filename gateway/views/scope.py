@@ -26,8 +26,12 @@ class Drill:
     """The SQL behind one figure of the brief.
 
     Parameters: $1 community code, $2 start, $3 end (dates, inclusive), $4 the breakdown key
-    (text, NULL for a headline figure). `rows` says what the query selects, in a stable order:
-    `facts` → partner, entity, local_id of `facts` rows; `households` → households.id."""
+    (text, NULL for a headline figure), and $5 the scope's visits expected per household when
+    `cadence` is set (a member's target depends on it). `rows` says what the query selects, in
+    a stable order: `facts` → partner, entity, local_id of `facts` rows; `households` →
+    households.id; `places` → kind (building, compound, branch or member), id and label, all
+    text."""
 
-    rows: Literal["facts", "households"]
+    rows: Literal["facts", "households", "places"]
     sql: str
+    cadence: bool = False

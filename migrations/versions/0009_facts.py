@@ -97,6 +97,19 @@ def upgrade() -> None:
     # What is still open, by kind and category (hardship files, tagged residents, cards).
     op.create_index("ix_facts_open", "facts", ["community_code", "kind", "category"],
                     postgresql_where=sa.text("is_open"))
+    # Bumped by every statement that changes facts: a computed brief is current while it holds.
+    op.create_table(
+        "facts_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_facts_version_one_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_facts_version")),
+    )
+    op.execute("INSERT INTO facts_version (id, version) VALUES (1, 0)")
+    op.execute("""CREATE FUNCTION facts_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+                  BEGIN UPDATE facts_version SET version = version + 1; RETURN NULL; END $$""")
+    op.execute("""CREATE TRIGGER facts_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON facts
+                  FOR EACH STATEMENT EXECUTE FUNCTION facts_bump()""")
     op.execute(FOLLOW_LINKS)
     op.execute(DROP_LINKS)
     for event in ("INSERT", "UPDATE"):
@@ -140,6 +153,9 @@ def downgrade() -> None:
     for event in ("insert", "update", "delete"):
         op.execute(f"DROP TRIGGER links_{event}_to_facts ON links")
     op.execute("DROP FUNCTION facts_follow_links()")
+    op.execute("DROP TRIGGER facts_bump ON facts")
+    op.execute("DROP FUNCTION facts_bump()")
+    op.drop_table("facts_version")
     op.execute("DROP FUNCTION facts_drop_links()")
     op.execute("DROP TRIGGER frozen_briefs_immutable ON frozen_briefs")
     op.execute("DROP FUNCTION frozen_briefs_immutable()")

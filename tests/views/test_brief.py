@@ -187,3 +187,38 @@ async def test_a_frozen_brief_is_hashed_immutable_and_readable(
     hidden = await _post(client, FROZEN, {"id": frozen["id"]}, agency_headers(key, "joint_meeting"))
     assert hidden["data"]["frozenBrief"] is None
     assert _codes(await _post(client, FROZEN, {"id": "Brief:1"})) == ["MALFORMED_ID"]
+
+
+async def test_a_cached_brief_follows_every_change_of_the_facts(
+        client: httpx.AsyncClient, store_uri: str) -> None:
+    community = (await _communities(store_uri))[0]
+    q = ("query($c: ID!, $p: PeriodInput!) { coordinationBrief(community: $c, period: $p) "
+         "{ disputes { opened } } }")
+
+    async def opened() -> int:
+        body = await _post(client, q, {"c": community, "p": YEAR})
+        return int(body["data"]["coordinationBrief"]["disputes"]["opened"])
+
+    before = await opened()
+    assert await opened() == before  # served again, from the cache or not: the same
+    conn = await asyncpg.connect(store_uri)
+    try:
+        await conn.execute(
+            """INSERT INTO facts (partner, entity, local_id, kind, body, category, status,
+                                  is_open, is_dispute, opened_on, community_code, read_at)
+               VALUES ('mediation', 'dispute', 'TEST-CACHE', 'dispute', 'MEDIATION', 'NEIGHBOR',
+                       'REGISTERED', true, true, $1, $2, now())""", TODAY, community)
+        assert await opened() == before + 1
+        await conn.execute("DELETE FROM facts WHERE local_id = 'TEST-CACHE'")
+        assert await opened() == before
+    finally:
+        await conn.execute("DELETE FROM facts WHERE local_id = 'TEST-CACHE'")
+        await conn.close()
+    # A statistics caller's suppression shapes its copy, never the cached sections.
+    key = await agency_key(store_uri, "test-brief-statistics-cache", "statistics", ["*"])
+    stats = await _post(client, BRIEF, {"c": community, "p": YEAR},
+                        agency_headers(key, "statistics"))
+    assert stats["data"]["coordinationBrief"]["suppressedBelow"] == 5
+    full = await _post(client, BRIEF, {"c": community, "p": YEAR})
+    brief = full["data"]["coordinationBrief"]
+    assert brief["suppressedBelow"] is None and brief["needs"]["households"]

@@ -505,18 +505,30 @@ def _drill_cases(d: Any, a: Any, s: Any) -> list[tuple[str, str | None, int | No
         ("disputes.overdue", None, d.overdue), ("disputes.openAtEnd", None, d.open_at_end),
         ("disputes.reportsMerged", None, d.reports_merged),
         ("appeals.received", None, a.received), ("appeals.closed", None, a.closed),
+        ("appeals.rated", None, a.rated),
+        # The headline's on-time and satisfied counts are behind its rates: every appeal has
+        # one channel, and the rate is rounded to four places.
+        ("appeals.onTime", None, sum(t.on_time or 0 for t in a.by_channel)),
+        ("appeals.satisfied", None, round((a.satisfaction_rate or 0) * (a.rated or 0))),
         ("services.total", None, s.total), ("services.cardsIssued", None, s.cards_issued),
         ("services.cardsActive", None, s.cards_active)]
     each: list[tuple[str, Iterable[Any], Callable[[Any], Any]]] = [
         ("disputes.byCategory", d.by_category, lambda t: t.opened),
         ("disputes.byMediationType", d.by_mediation_type, lambda t: t.opened),
+        ("disputes.byMediationType.closed", d.by_mediation_type, lambda t: t.closed),
+        ("disputes.byMediationType.overdue", d.by_mediation_type, lambda t: t.overdue),
         ("disputes.byReportingBody", d.by_reporting_body, lambda t: t.opened),
+        ("disputes.byReportingBody.closed", d.by_reporting_body, lambda t: t.closed),
+        ("disputes.byReportingBody.overdue", d.by_reporting_body, lambda t: t.overdue),
         ("disputes.byStatus", d.by_status, lambda t: t.count),
         ("disputes.closed", d.by_category, lambda t: t.closed),
         ("disputes.overdue", d.by_category, lambda t: t.overdue),
         ("appeals.byChannel", a.by_channel, lambda t: t.received),
         ("appeals.closed", a.by_channel, lambda t: t.closed),
+        ("appeals.onTime", a.by_channel, lambda t: t.on_time),
         ("appeals.byType", a.by_type, lambda t: t.received),
+        ("appeals.byType.closed", a.by_type, lambda t: t.closed),
+        ("appeals.byType.onTime", a.by_type, lambda t: t.on_time),
         ("appeals.topLocations", a.top_locations, lambda t: t.count),
         ("appeals.topTopics", a.top_topics, lambda t: t.count),
         ("services.byBody", s.by_body, lambda t: t.count),
@@ -534,7 +546,7 @@ async def test_every_drill_lists_as_many_rows_as_its_figure(conn: Any, period: s
     cases = _drill_cases(await brief_cases.disputes(conn, scope),
                          await brief_cases.appeals(conn, scope),
                          await brief_cases.services(conn, scope))
-    assert len(cases) > 30
+    assert len(cases) > 60
     for figure, key, count in cases:
         assert type(count) is int, (figure, key, count)  # not a Decimal from SUM
         rows = await _drill(conn, figure, scope, key)
@@ -542,6 +554,48 @@ async def test_every_drill_lists_as_many_rows_as_its_figure(conn: Any, period: s
         assert len(set(rows)) == len(rows), (figure, key)
     if period == "year":  # every figure has a drill, and every drill was tried
         assert set(brief_cases.DRILLS) == {c[0] for c in cases}
+
+
+async def test_breakdown_drills_partition_their_headline_list(conn: Any) -> None:
+    """A measure's rows over the groups of a breakdown are its headline list: each dispute has
+    one mediation type and one or two reporting bodies, each appeal one type."""
+    scope = _scope("110105001001", YEAR)
+    d = await brief_cases.disputes(conn, scope)
+    a = await brief_cases.appeals(conn, scope)
+    groups = [("disputes", "byMediationType", d.by_mediation_type, ("closed", "overdue")),
+              ("disputes", "byReportingBody", d.by_reporting_body, ("closed", "overdue")),
+              ("appeals", "byType", a.by_type, ("closed", "onTime"))]
+    for section, breakdown, tallies, measures in groups:
+        for measure in measures:
+            whole = await _drill(conn, f"{section}.{measure}", scope)
+            parts = [set(await _drill(conn, f"{section}.{breakdown}.{measure}", scope, t.key))
+                     for t in tallies]
+            assert whole and set().union(*parts) == set(whole), (breakdown, measure)
+            if breakdown != "byReportingBody":
+                assert sum(map(len, parts)) == len(whole), (breakdown, measure)
+
+
+async def test_rate_drills_list_what_the_rate_counts(conn: Any) -> None:
+    """On time: closed in the period by the due date; satisfied: 满意 or 基本满意 among the
+    rated — as many as the rates say."""
+    scope = _scope("110105001003", YEAR)
+    a = await brief_cases.appeals(conn, scope)
+    closed = set(await _drill(conn, "appeals.closed", scope))
+    on_time, rated, satisfied = [set(await _drill(conn, f"appeals.{f}", scope))
+                                 for f in ("onTime", "rated", "satisfied")]
+    assert on_time and satisfied and on_time <= closed and satisfied <= rated <= closed
+    assert len(rated) == a.rated
+    assert len(satisfied) / len(rated) == pytest.approx(a.satisfaction_rate, abs=5e-5)
+    keys = sorted(on_time | satisfied)
+    rows = await conn.fetch(
+        "SELECT f.closed_on, f.due_on, f.satisfaction FROM unnest($1::text[], $2::text[], "
+        "$3::text[]) WITH ORDINALITY AS k(partner, entity, local_id, n) JOIN facts f "
+        "USING (partner, entity, local_id) ORDER BY k.n", *map(list, zip(*keys, strict=True)))
+    facts = dict(zip(keys, rows, strict=True))
+    assert all(scope.start <= r["closed_on"] <= scope.end for r in rows)
+    assert all(facts[k]["closed_on"] <= facts[k]["due_on"] for k in on_time)
+    assert all(facts[k]["satisfaction"] in ("SATISFIED", "BASICALLY_SATISFIED")
+               for k in satisfied)
 
 
 async def test_drill_rows_are_facts_newest_first(conn: Any) -> None:

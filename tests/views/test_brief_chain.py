@@ -30,6 +30,7 @@ from gateway.demo.names import TODAY
 from gateway.demo.world import build_world
 from gateway.linkage.normalize.dates import parse_date
 from gateway.views import brief_chain as B
+from gateway.views.drill import items as drill_items
 from gateway.views.scope import Scope
 
 MEETING = {"联席会": "JOINT_DELIBERATION", "报告会": "REPORT", "评议会": "EVALUATION",
@@ -107,7 +108,14 @@ def scope(community: str, days: int, *, end: date = TODAY, rate: float = 1.0) ->
 
 async def drill(conn: asyncpg.Connection, name: str, s: Scope, key: str | None = None) -> list[Any]:
     d = B.DRILLS[name]
-    rows = await conn.fetch(d.sql, s.community, s.start, s.end, key)
+    cadence = (s.visits_per_household,) if d.cadence else ()
+    rows = await conn.fetch(d.sql, s.community, s.start, s.end, key, *cadence)
+    if d.rows == "places":
+        places = [(r["kind"], r["id"], r["label"]) for r in rows]
+        assert len({p[1] for p in places}) == len(places), "each place once"
+        if places and places[0][0] == "member":
+            assert places == sorted(places), "members come in local id order"
+        return places
     if d.rows == "households":
         keys = await conn.fetch("SELECT id, key FROM households WHERE id = ANY($1::bigint[])",
                                 [r["id"] for r in rows])
@@ -125,6 +133,10 @@ def close_sets(got: Iterable[str], expected: Iterable[str], *, share: float, flo
     got, expected = set(got), set(expected)
     allowed = max(floor, math.ceil(share * len(expected)))
     assert len(got ^ expected) <= allowed, (sorted(got - expected), sorted(expected - got))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
 
 
 def ordinal(name: str) -> int | None:
@@ -174,7 +186,10 @@ def expected_chain(d: District, community: str) -> dict[str, Any]:
             "buildings": len(buildings), "buildings_without": len(buildings - kept_buildings),
             "compounds": len(compounds), "compounds_without": len(compounds - kept_compounds),
             "branches": len(branches),
-            "branches_without": sum(ordinal(r["zzmc"]) not in covered for r in branches)}
+            "branches_without": sum(ordinal(r["zzmc"]) not in covered for r in branches),
+            # what the lists behind the totals name
+            "building_labels": {f"{c}{n}号楼" for c, n in buildings},
+            "compound_labels": compounds, "branch_labels": {r["zzmc"] for r in branches}}
 
 
 async def test_chain_counts_households_buildings_compounds_and_branches_without_cover(
@@ -199,25 +214,70 @@ async def test_chain_counts_households_buildings_compounds_and_branches_without_
         rows = await drill(conn, "chain.householdsWithoutMember", s)
         assert len(rows) == got.households_without_member
         close_sets(rows, uncovered, share=0.05, floor=2)
+        households = await drill(conn, "chain.households", s)
+        assert len(households) == got.households and set(rows) <= set(households)
+        for figure, kind in (("buildings", "building"), ("compounds", "compound"),
+                             ("branches", "branch")):
+            listed = await drill(conn, f"chain.{figure}", s)
+            assert {k for k, _, _ in listed} == {kind}
+            assert {label for _, _, label in listed} == want[f"{kind}_labels"], figure
+            assert len(listed) == getattr(got, figure)
+        for figure in ("buildingsWithoutCommitteeMember", "compoundsWithoutSecretary",
+                       "branchesWithoutCommittee"):
+            assert len(await drill(conn, f"chain.{figure}", s)) == getattr(got, _snake(figure))
 
 
-async def test_a_building_whose_committee_member_is_gone_is_uncovered(
+async def test_a_place_whose_duty_is_gone_is_uncovered_and_listed(
         conn: asyncpg.Connection, generated: District) -> None:
     community = generated.communities[0]
-    before = await B.chain(conn, scope(community, 90))
-    # The ledger loses one 支委包楼 row and one 书记包院 row (the partner deleted them).
-    await conn.execute(
+    s = scope(community, 90)
+    gaps = {"building": "chain.buildingsWithoutCommitteeMember",
+            "compound": "chain.compoundsWithoutSecretary",
+            "branch": "chain.branchesWithoutCommittee"}
+    before = await B.chain(conn, s)
+    listed = {level: set(await drill(conn, figure, s)) for level, figure in gaps.items()}
+    # The ledger loses one 支委包楼, one 书记包院 and one 党委包支部 row (the partner deleted them).
+    gone = {r["level"]: r for r in await conn.fetch(
         """DELETE FROM source_records WHERE id IN (
-             (SELECT min(id) FROM source_records WHERE entity = 'responsibility'
-                AND attrs->>'community' = $1 AND attrs->>'targetLevel' = 'building'),
-             (SELECT min(id) FROM source_records WHERE entity = 'responsibility'
-                AND attrs->>'community' = $1 AND attrs->>'targetLevel' = 'compound'))""",
-        community)
-    after = await B.chain(conn, scope(community, 90))
+             SELECT min(id) FROM source_records WHERE entity = 'responsibility'
+               AND attrs->>'community' = $1
+               AND attrs->>'targetLevel' IN ('building', 'compound', 'branch')
+             GROUP BY attrs->>'targetLevel')
+           RETURNING attrs->>'targetLevel' AS level, attrs->>'building_id' AS building,
+                     attrs->>'compound_id' AS compound, attrs->'raw'->>'address' AS target""",
+        community)}
+    assert gone.keys() == gaps.keys()
+    after = await B.chain(conn, s)
     assert after.buildings_without_committee_member == num(
         before.buildings_without_committee_member) + 1
     assert after.compounds_without_secretary == num(before.compounds_without_secretary) + 1
+    assert after.branches_without_committee == num(before.branches_without_committee) + 1
     assert after.households == before.households
+    new = {level: set(await drill(conn, figure, s)) - listed[level]
+           for level, figure in gaps.items()}
+    assert [p[1] for p in new["building"]] == [gone["building"]["building"]]
+    assert [p[1] for p in new["compound"]] == [gone["compound"]["compound"]]
+    (branch,) = new["branch"]
+    assert ordinal(branch[2]) == ordinal(gone["branch"]["target"])
+
+
+async def test_a_places_drill_pages_in_one_order_and_keeps_its_total(
+        conn: asyncpg.Connection, generated: District) -> None:
+    s = scope(generated.communities[2], 90)
+    want = await drill(conn, "chain.buildings", s)
+    seen: list[tuple[str, str | None, str | None]] = []
+    after = None
+    while True:
+        page = await drill_items(conn, s, "chain.buildings", None, first=4, after=after)
+        assert page.total == len(want) > 4
+        seen += [(i.kind, i.local_id, i.label) for i in page.items]
+        assert all(i.partner is None and i.household_id is None for i in page.items)
+        if not page.has_next_page:
+            break
+        after = page.end_cursor
+    assert seen == want
+    past = await drill_items(conn, s, "chain.buildings", None, first=4, after=page.end_cursor)
+    assert (past.items, past.total, past.has_next_page) == ([], len(want), False)
 
 
 # --- 党员联系户 visits -----------------------------------------------------------------------------
@@ -276,6 +336,20 @@ async def test_visit_drills_match_their_figures(conn: asyncpg.Connection,
         assert len(rows) == member.households
         local = member.member_id.removeprefix("PartyMember:party:")
         assert rows == await drill(conn, "visits.shortOfTarget", s, local)
+        theirs = await drill(conn, "visits.shortOfTarget.visits", s, str(member.member_id))
+        assert len(theirs) == member.visits and set(theirs) <= set(visits)
+    # The members, and those who met their target at this cadence, with their names.
+    per = expected_visits(generated, s)["per"]
+    members = await drill(conn, "visits.members", s)
+    met = await drill(conn, "visits.membersMeetingTarget", s)
+    assert len(members) == got.members and len(met) == got.members_meeting_target > 0
+    assert {k for k, _, _ in members} == {"member"} and set(met) < set(members)
+    close_sets([m for _, m, _ in members], per, share=0.02, floor=1)
+    close_sets([m for _, m, _ in met], [m for m, (_, _, v, t) in per.items() if v >= t],
+               share=0.05, floor=2)
+    assert sum(per[m][0] == name for _, m, name in members if m in per) >= 0.9 * len(members)
+    assert not {m for _, m, _ in met} & {str(m.member_id).removeprefix("PartyMember:party:")
+                                         for m in got.short_of_target}
 
 
 # --- 四会 -----------------------------------------------------------------------------------------

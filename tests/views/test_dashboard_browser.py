@@ -142,6 +142,28 @@ async def test_a_figure_opens_the_list_behind_it(
     assert console.errors == []
 
 
+async def test_the_chain_and_the_members_open_lists_of_places_and_people(
+        meeting: tuple[Any, Console], viewers: Viewers, artifacts: Path) -> None:
+    page, console = meeting
+    for label, figure, kind in (("楼栋", "chain.buildings", "楼栋"),
+                                ("支部", "chain.branches", "党支部"),
+                                ("包户党员", "visits.members", "党员")):
+        await open_brief(page, viewers.communities[0][0], "year")
+        exactly = re.compile(f"^{label}$")
+        card = page.locator(".card", has=page.locator(".label", has_text=exactly))
+        link = card.locator("a.drill")
+        shown = number(await link.text_content())
+        async with page.expect_navigation():
+            await link.click()
+        assert f"figure={figure}" in page.url
+        assert number(await page.text_content("#total")) == shown
+        kinds = await page.locator("table.items tbody tr td:nth-child(3)").all_text_contents()
+        names = await page.locator("table.items tbody tr td:nth-child(4)").all_text_contents()
+        assert kinds == [kind] * min(shown, PAGE_SIZE) and "—" not in names
+        await page.screenshot(path=str(artifacts / f"list-{figure}.png"))
+    assert console.errors == []
+
+
 async def test_a_chart_bar_opens_the_list_behind_it(
         meeting: tuple[Any, Console], viewers: Viewers) -> None:
     page, console = meeting

