@@ -275,3 +275,22 @@ def setup_text(setup: Setup, households: int) -> str:
     if setup.gateway_ready_s:
         lines.append(f"  gateway ready {setup.gateway_ready_s:.1f} s")
     return "\n".join(lines)
+
+
+async def bench_headers(uri: str, *, slug: str = "bench", role: str = "residents_committee",
+                        purpose: str = "case_handling") -> dict[str, str]:
+    """The headers of an agency of the store at `uri`, district-wide, with a fresh day-long
+    key. By default a residents' committee asking for casework: every field group in full, so
+    every read is checked, masked nowhere and audited, as a real officer's is."""
+    from gateway.auth import keys
+
+    conn = await asyncpg.connect(uri)
+    try:
+        await conn.execute(
+            "INSERT INTO agencies (slug, name, role, communities) VALUES ($1, $1, $2, '{*}') "
+            "ON CONFLICT (slug) DO UPDATE SET role = EXCLUDED.role, revoked_at = NULL",
+            slug, role)
+        issued = await keys.issue(conn, slug, expires_in_days=1, label=slug)
+    finally:
+        await conn.close()
+    return {"Authorization": f"Bearer {issued.key}", "X-Purpose": purpose, "X-Officer": "bench"}

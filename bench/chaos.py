@@ -46,6 +46,7 @@ from _common import (
     GatewayProcess,
     Latency,
     Setup,
+    bench_headers,
     cancel_on_sigterm,
     console,
     fmt,
@@ -438,7 +439,7 @@ async def bench(args: argparse.Namespace) -> None:
     gateway: GatewayProcess | None = None
     try:
         uri = await migrate_and_sync(settings, district, setup)
-        headers = await agency_headers(uri)
+        headers = await bench_headers(uri)
         partners_file = data_dir / "partners.bench.toml"
         district.write_partners_toml(partners_file)
         sample = await households_using(uri, args.partner,
@@ -461,22 +462,6 @@ async def bench(args: argparse.Namespace) -> None:
             await asyncio.to_thread(gateway.stop)
         await asyncio.to_thread(district.stop)
     report(args, setup, runs, settings.partner_timeout_ms)
-
-
-async def agency_headers(uri: str) -> dict[str, str]:
-    """A district-wide residents' committee asking for casework, as household360.py does."""
-    from gateway.auth import keys
-
-    conn = await asyncpg.connect(uri)
-    try:
-        await conn.execute(
-            "INSERT INTO agencies (slug, name, role, communities) VALUES ('bench', 'bench', "
-            "'residents_committee', '{*}') ON CONFLICT (slug) DO UPDATE SET revoked_at = NULL")
-        issued = await keys.issue(conn, "bench", expires_in_days=1, label="bench-chaos")
-    finally:
-        await conn.close()
-    return {"Authorization": f"Bearer {issued.key}", "X-Purpose": "case_handling",
-            "X-Officer": "bench"}
 
 
 def report(args: argparse.Namespace, setup: Setup, runs: list[Run], timeout_ms: int) -> None:

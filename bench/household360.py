@@ -42,6 +42,7 @@ from _common import (
     GatewayProcess,
     Latency,
     Setup,
+    bench_headers,
     console,
     cpu_seconds,
     fmt,
@@ -431,7 +432,7 @@ async def bench(args: argparse.Namespace) -> None:
     gateway: GatewayProcess | None = None
     try:
         uri = await migrate_and_sync(settings, district, setup)
-        headers = await _agency_headers(uri)
+        headers = await bench_headers(uri)
         partners_file = data_dir / "partners.bench.toml"
         district.write_partners_toml(partners_file)
         # This bench measures the gateway at each concurrency level, not its load shedder
@@ -454,25 +455,6 @@ async def bench(args: argparse.Namespace) -> None:
             await asyncio.to_thread(gateway.stop)
         await asyncio.to_thread(district.stop)
     report(args, setup, levels, floors)
-
-
-async def _agency_headers(uri: str) -> dict[str, str]:
-    """The bench asks as a district-wide residents' committee, for casework: every field group
-    in full, so every read is checked, masked nowhere and audited, as a real officer's is."""
-    import asyncpg
-
-    from gateway.auth import keys
-
-    conn = await asyncpg.connect(uri)
-    try:
-        await conn.execute(
-            "INSERT INTO agencies (slug, name, role, communities) VALUES ('bench', 'bench', "
-            "'residents_committee', '{*}') ON CONFLICT (slug) DO UPDATE SET revoked_at = NULL")
-        issued = await keys.issue(conn, "bench", expires_in_days=1, label="bench")
-    finally:
-        await conn.close()
-    return {"Authorization": f"Bearer {issued.key}", "X-Purpose": "case_handling",
-            "X-Officer": "bench"}
 
 
 def _cancel_on_sigterm() -> None:

@@ -35,6 +35,7 @@ from _common import (
     GatewayProcess,
     Latency,
     Setup,
+    bench_headers,
     cancel_on_sigterm,
     console,
     fmt,
@@ -184,21 +185,6 @@ async def through_gateway(gateway: GatewayProcess, headers: dict[str, str],
     return lat
 
 
-async def _headers(uri: str) -> dict[str, str]:
-    from gateway.auth import keys
-
-    conn = await asyncpg.connect(uri)
-    try:
-        await conn.execute(
-            "INSERT INTO agencies (slug, name, role, communities) VALUES ('bench-views', "
-            "'bench', 'party_committee', '{*}') ON CONFLICT (slug) DO UPDATE SET revoked_at = NULL")
-        issued = await keys.issue(conn, "bench-views", expires_in_days=1, label="bench")
-    finally:
-        await conn.close()
-    return {"Authorization": f"Bearer {issued.key}", "X-Purpose": "joint_meeting",
-            "X-Officer": "bench"}
-
-
 def _rows(lat: dict[str, list[float]]) -> list[list[str]]:
     out = []
     for name, values in lat.items():
@@ -226,7 +212,8 @@ async def bench(args: argparse.Namespace) -> None:
         await gateway.wait_ready()
         console.print("briefs through the gateway …")
         codes = [c["code"] for c in info["communities"]]
-        via = await through_gateway(gateway, await _headers(uri), codes, max(3, args.runs // 3))
+        via = await through_gateway(gateway, await bench_headers(
+            uri, slug="bench-views", role="party_committee", purpose="joint_meeting"), codes, max(3, args.runs // 3))
     finally:
         if gateway is not None:
             await asyncio.to_thread(gateway.stop)

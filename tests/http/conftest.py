@@ -9,20 +9,16 @@ the registry the audit fails and says so: it never skips.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import agency_headers, agency_key
+from tests.conftest import agency_headers, agency_key, uvicorn_serving
 
 HERE = Path(__file__).resolve().parent
 NPM_TIMEOUT_S = 300
@@ -72,34 +68,6 @@ def graphql_http(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail("`npm ci` could not install graphql-http (tests/http/package-lock.json); "
                     f"is the npm registry reachable from here?\n{done.stderr[-3000:]}")
     return folder / "node_modules"
-
-
-@contextlib.contextmanager
-def uvicorn_serving(app: Any) -> Iterator[str]:
-    """`app` served by uvicorn on a free 127.0.0.1 port, in a thread with its own event loop
-    (lifespan included): the base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="http-audit-uvicorn")
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the gateway did not start under uvicorn (see the log above)")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,8 @@ temporary folder, printed at the start of the run).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import agency_key
+from tests.conftest import agency_key, uvicorn_serving
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -49,34 +45,6 @@ async def viewers(synced: Any, store_uri: str) -> Viewers:
         statistics=await agency_key(store_uri, "dash-statistics", "statistics", ["*"]),
         one=await agency_key(store_uri, "dash-one", "residents_committee", [communities[0][0]]),
         communities=communities)
-
-
-@contextlib.contextmanager
-def uvicorn_serving(app: Any) -> Iterator[str]:
-    """`app` served by uvicorn on a free 127.0.0.1 port in a thread of its own (its own event
-    loop, lifespan included): the base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="dashboard-uvicorn")
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the gateway did not start under uvicorn (see the log above)")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 @pytest.fixture(scope="session")
