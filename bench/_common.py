@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -294,3 +294,12 @@ async def bench_headers(uri: str, *, slug: str = "bench", role: str = "residents
     finally:
         await conn.close()
     return {"Authorization": f"Bearer {issued.key}", "X-Purpose": purpose, "X-Officer": "bench"}
+
+
+def run_bench(work: Coroutine[Any, Any, None]) -> None:
+    """Run a bench's coroutine; Ctrl-C or SIGTERM stops its children and exits 130."""
+    try:
+        asyncio.run(work)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        console.print("[yellow]interrupted; partners and gateway stopped[/yellow]")
+        sys.exit(130)

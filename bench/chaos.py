@@ -51,6 +51,7 @@ from _common import (
     console,
     fmt,
     migrate_and_sync,
+    run_bench,
     setup_text,
     start_partners,
     table,
@@ -489,11 +490,7 @@ def report(args: argparse.Namespace, setup: Setup, runs: list[Run], timeout_ms: 
 
 
 def main() -> None:
-    try:
-        asyncio.run(bench(parse_args()))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        console.print("[yellow]interrupted; partners and gateway stopped[/yellow]")
-        sys.exit(130)
+    run_bench(bench(parse_args()))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import signal
 import sys
 import time
 from collections import Counter
@@ -43,10 +42,12 @@ from _common import (
     Latency,
     Setup,
     bench_headers,
+    cancel_on_sigterm,
     console,
     cpu_seconds,
     fmt,
     migrate_and_sync,
+    run_bench,
     setup_text,
     start_partners,
     table,
@@ -426,7 +427,7 @@ async def bench(args: argparse.Namespace) -> None:
     data_dir = (args.data_dir or BENCH / "out" / str(args.households)).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=data_dir)
-    _cancel_on_sigterm()
+    cancel_on_sigterm()
     setup, levels, floors = Setup(), [], []
     district = await start_partners(settings, args.households, args.seed, setup)
     gateway: GatewayProcess | None = None
@@ -455,13 +456,6 @@ async def bench(args: argparse.Namespace) -> None:
             await asyncio.to_thread(gateway.stop)
         await asyncio.to_thread(district.stop)
     report(args, setup, levels, floors)
-
-
-def _cancel_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C does, through the `finally` that stops the children."""
-    task = asyncio.current_task()
-    if task is not None:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
 def _check_partners(ready: dict[str, Any], district: RunningDistrict) -> None:
@@ -502,11 +496,7 @@ def report(args: argparse.Namespace, setup: Setup, levels: list[Level],
 
 
 def main() -> None:
-    try:
-        asyncio.run(bench(parse_args()))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        console.print("[yellow]interrupted; partners and gateway stopped[/yellow]")
-        sys.exit(130)
+    run_bench(bench(parse_args()))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from _common import (
     cancel_on_sigterm,
     console,
     fmt,
+    run_bench,
     setup_text,
     start_partners,
     sync_and_link,
@@ -245,11 +246,7 @@ def report(args: argparse.Namespace, setup: Setup, inproc: dict[str, list[float]
 
 
 def main() -> None:
-    try:
-        asyncio.run(bench(parse_args()))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        console.print("[yellow]interrupted; partners and gateway stopped[/yellow]")
-        sys.exit(130)
+    run_bench(bench(parse_args()))
 
 
 if __name__ == "__main__":
