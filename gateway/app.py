@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (+ GraphiQL), /dashboard, /healthz, /readyz.
+"""The Starlette application: /graphql (+ GraphiQL, gateway/ide/), /dashboard, /healthz, /readyz.
 
 The lifespan owns every resource — the store's pool and the partner adapters — and closes them.
 Nothing contacts a partner at start-up, so a partner that is down never stops the gateway.
@@ -17,8 +17,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gateway.adapters.registry import build_adapters, close_adapters
 from gateway.adapters.resilience import PartnerPolicy
@@ -30,20 +32,38 @@ from gateway.context import Context, Services, make_context
 from gateway.db.store import Store, reaching_store
 from gateway.errors import Unauthenticated
 from gateway.health import healthz, readyz
+from gateway.ide import Ide
 from gateway.limits import LimitedView, Limits, RequestGuard
+from gateway.limits.extension import SCOPE_LIMITS
+from gateway.onboard.live import DefinitionWatcher
 from gateway.resolvers.fetch import MAX_STALENESS_HEADER, max_staleness
 from gateway.schema import schema
 from gateway.settings import Settings
 from gateway.shedding import LoadShedder
+from gateway.subscriptions import (
+    CREDENTIALS,
+    SCOPE_TRUSTED,
+    Listener,
+    TransportWS,
+    credentials,
+)
 from gateway.sync.scheduler import SyncScheduler
 from gateway.views.config import BriefConfig
 from gateway.views.dashboard import Dashboard
 
 
 class GraphQLApp(LimitedView):
-    def __init__(self, services: dict[str, Services], *, ide: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if ide else None)
-        self._services = services
+    graphql_transport_ws_handler_class = TransportWS  # coded limits, trusted documents
+
+    def __init__(self, services: dict[str, Services], *, ide: Ide,
+                 max_subscriptions: int = 10) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if ide.enabled else None,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         max_subscriptions_per_connection=max_subscriptions)
+        self._services, self._ide = services, ide
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return await self._ide.page(request)  # ours: served offline, with example tabs
 
     async def get_context(self, request: Any, response: Any) -> Context:
         services = self._services["current"]
@@ -56,6 +76,34 @@ class GraphQLApp(LimitedView):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A websocket's `connection_init`: the caller resolved as `Authenticated` resolves an
+        HTTP request's; bad credentials close the socket with 4403 (docs/subscriptions.md)."""
+        services, request = context.services, context.request
+        headers = credentials(request.headers if request else {}, context.connection_params)
+        if services.auth is not None:
+            try:
+                with reaching_store():
+                    principal = await services.auth.principal(headers)
+            except Unauthenticated as exc:
+                raise ConnectionRejectionError(dict(exc.extensions)) from exc
+            context.access = Access(principal, context.access.policy)
+        context.extra[CREDENTIALS] = headers  # each event authenticates again
+        return await super().on_ws_connect(context)
+
+
+class WebSocketLimits:
+    """The websocket side of /graphql: the request limits and the trusted documents in the
+    scope, where the HTTP guard puts them for a request, so a subscription is held to the same
+    depth, cost, size and document rules (`LimitsExtension`, gateway/subscriptions/)."""
+
+    def __init__(self, app: ASGIApp, guard: RequestGuard) -> None:
+        self.app, self.guard = app, guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app({**scope, SCOPE_LIMITS: self.guard.limits,
+                        SCOPE_TRUSTED: self.guard.documents}, receive, send)
 
 
 class Authenticated:
@@ -113,18 +161,31 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         uri = store_uri or await resolve_store_uri(settings)
         store = await Store.open(uri, max_size=settings.pool_max)
-        adapters = await build_adapters(
-            partners if partners is not None else settings.partners,
-            policy=PartnerPolicy.from_settings(settings),  # timeouts, retries, breakers
-        )
+        config = partners if partners is not None else settings.partners
+        policy = PartnerPolicy.from_settings(settings)  # timeouts, retries, breakers
+        # Bodies onboarded by definition file (gateway/onboard/): built with the code
+        # partners, and swapped in place when a definition changes.
+        watcher = DefinitionWatcher(store.pool, holder, config, policy=policy,
+                                    interval_s=settings.definitions_poll_s,
+                                    grace_s=settings.request_deadline_ms / 1000 + 2,
+                                    on_swap=lambda swapped: setattr(app.state, "services",
+                                                                    swapped))
+        adapters = await build_adapters(config, policy=policy,
+                                        definitions=await watcher.prime())
+        # One LISTEN connection per process: subscriptions hear what any process (or sync) wrote.
+        events = Listener(uri, check_s=settings.events_check_s)
+        await events.start()
         holder["current"] = Services(store, adapters, settings.request_deadline_ms,
                                      settings.partner_timeout_ms,
                                      Authenticator(store.pool, settings),
                                      stale_fallback=settings.stale_fallback,
                                      stale_max_age_s=settings.stale_max_age_s or None,
-                                     brief=BriefConfig.from_settings(settings))
+                                     brief=BriefConfig.from_settings(settings),
+                                     events=events)
         app.state.services = holder["current"]
         await guard.start(store.pool)
+        watcher.start()
+        app.state.definitions = watcher
         # Sync and link on a schedule when asked (JUHELI_SYNC_INTERVAL_S): the link index
         # stays warm in this process, so what a sync changed is linked in about a second.
         scheduler = SyncScheduler(
@@ -136,12 +197,17 @@ def create_app(
             yield
         finally:
             await scheduler.stop()
+            await watcher.stop()
+            await events.stop()
             await guard.stop()
-            await close_adapters(adapters)
+            await close_adapters(holder["current"].adapters)  # the set in force at the end
             await store.close()
 
     limits = Limits.from_settings(settings)  # query limits, trusted documents, rate limits
-    graphql = GraphQLApp(holder, ide=ide and not limits.production)
+    # GraphiQL, offline (gateway/ide/); the brief's tab asks for the days up to today there.
+    ide_pages = Ide(enabled=ide and not limits.production,
+                    today=BriefConfig.from_settings(settings).today)
+    graphql = GraphQLApp(holder, ide=ide_pages, max_subscriptions=settings.max_subscriptions)
     guard = RequestGuard(graphql, limits, redis_url=settings.redis_url, ide=ide)
     shedder = LoadShedder(Authenticated(guard, holder), limit=settings.max_in_flight,
                           retry_after_s=settings.retry_after_s)
@@ -149,10 +215,14 @@ def create_app(
         Route("/", lambda request: RedirectResponse("/graphql")),
         # Every method reaches the guard, which answers the others with a coded 405.
         Route("/graphql", shedder),
+        # Subscriptions over graphql-transport-ws (docs/subscriptions.md); credentials come with
+        # connection_init, so the HTTP authentication and guard do not stand in front.
+        WebSocketRoute("/graphql", WebSocketLimits(graphql, guard)),
         Route("/healthz", healthz),
         Route("/readyz", readyz(lambda: holder.get("current"), shedder,
                                 timeout_s=settings.ready_probe_ms / 1000)),
         Route("/metrics", metrics),  # Prometheus: partner calls, retries, breakers
+        *ide_pages.routes,
         # The brief in a browser; it asks /graphql (this same stack) as the logged-in viewer.
         *Dashboard(shedder, guard=guard, timezone=settings.timezone,
                    secret=settings.dashboard_secret).routes,

@@ -1,5 +1,5 @@
 """`gateway` command line: demo, serve, migrate, sync, generate, export-schema, linkage,
-agency, key, grant, audit, documents, quarantine."""
+agency, key, grant, audit, documents, quarantine, partner."""
 
 from __future__ import annotations
 
@@ -588,8 +588,9 @@ def quarantine_replay(
 ) -> None:
     """Store a quarantined row after all — as read, or corrected with --fixed — through the
     partner's own mapping and the status machine; then link it."""
-    from gateway.adapters.registry import build_adapters, close_adapters
+    from gateway.adapters.registry import close_adapters
     from gateway.linkage.link import link_pending
+    from gateway.onboard.live import partner_adapters
     from gateway.sync import quarantine as q
 
     settings = _settings(data_dir)
@@ -606,7 +607,7 @@ def quarantine_replay(
             raise typer.Exit(2)
 
     async def work(pool: Any) -> Any:
-        adapters = await build_adapters(settings.partners)
+        adapters = await partner_adapters(pool, settings.partners)
         try:
             async with pool.acquire() as conn:
                 record = await q.replay(conn, adapters, row_id, by=_officer(by), fixed=content,
@@ -649,13 +650,14 @@ app.add_typer(views, name="views")
 def views_rebuild(data_dir: DataDir = None) -> None:
     """Project every stored record into the facts again, from its snapshot (after an upgrade
     changed the projection, or on a store synced before the views existed)."""
-    from gateway.adapters.registry import build_adapters, close_adapters
+    from gateway.adapters.registry import close_adapters
+    from gateway.onboard.live import partner_adapters
     from gateway.views.snapshots import rebuild_facts
 
     settings = _settings(data_dir)
 
     async def work(pool: Any) -> dict[str, int]:
-        adapters = await build_adapters(settings.partners)
+        adapters = await partner_adapters(pool, settings.partners)
         try:
             return await rebuild_facts(pool, adapters)
         finally:
@@ -668,3 +670,88 @@ def views_rebuild(data_dir: DataDir = None) -> None:
     if unreadable:
         console.print(f"[yellow]{unreadable:,} snapshots the adapters could no longer read were "
                       "left as they were[/yellow]")
+
+
+partner = typer.Typer(help="Bodies onboarded from a definition file (docs/onboarding.md)",
+                      no_args_is_help=True)
+app.add_typer(partner, name="partner")
+DefinitionFile = Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False)]
+
+
+@partner.command("add")
+def partner_add(
+    file: DefinitionFile,
+    check: Annotated[bool, typer.Option(help="Validate and dry-run only; register nothing")] = False,
+    sample: Annotated[int, typer.Option(help="Records shown per entity")] = 5,
+    data_dir: DataDir = None,
+) -> None:
+    """Validate FILE, dry-run it against the live source, and register it: every running
+    gateway serves the body within a second or two, without a restart."""
+    from gateway.onboard import commands
+
+    settings = _settings(data_dir)
+
+    async def work(pool: Any) -> Any:
+        return await commands.add(pool, file, partners=settings.partners, check_only=check,
+                                  sample=sample)
+
+    definition, seen, version = _admin(data_dir, work)
+    commands.show_dry_run(console, definition, seen)
+    if version is not None:
+        console.print(f"[green]registered[/green] {definition.body.slug} version {version}")
+
+
+@partner.command("list")
+def partner_list(data_dir: DataDir = None) -> None:
+    """Each registered body's definition in force (or disabled)."""
+    from gateway.onboard import commands
+
+    commands.show_listing(console, _admin(data_dir, commands.listing))
+
+
+@partner.command("show")
+def partner_show(slug: str, version: Annotated[int | None, typer.Option()] = None,
+                 data_dir: DataDir = None) -> None:
+    """Print a registered definition's file (the newest version, or --version)."""
+    from gateway.onboard import store
+
+    async def work(pool: Any) -> Any:
+        async with pool.acquire() as conn:
+            return await store.one(conn, slug, version)
+
+    found = _admin(data_dir, work)
+    if found is None:
+        typer.echo(f"error: no definition {slug!r}" + (f" v{version}" if version else ""),
+                   err=True)
+        raise typer.Exit(2)
+    console.print(f"# {found.slug} v{found.version}, {'enabled' if found.enabled else 'disabled'}"
+                  f", added {found.added_at.isoformat(timespec='seconds')}")
+    sys.stdout.write(found.source)
+
+
+@partner.command("disable")
+def partner_disable(slug: str, data_dir: DataDir = None) -> None:
+    """Stop serving and syncing a body (its records stay in the store); `add` enables again."""
+    from gateway.onboard import store
+
+    async def work(pool: Any) -> Any:
+        async with pool.acquire() as conn:
+            return await store.disable(conn, slug)
+
+    version = _admin(data_dir, work)
+    if version is None:
+        typer.echo(f"error: no definition {slug!r}", err=True)
+        raise typer.Exit(2)
+    console.print(f"disabled {slug} (version {version})")
+
+
+@partner.command("schema")
+def partner_schema(out: Annotated[Path | None, typer.Option(help="Write it here")] = None) -> None:
+    """The definition format's JSON Schema (checked in as docs/partner-definition.schema.json)."""
+    from gateway.onboard.commands import json_schema
+
+    text = json_schema()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ from gateway.auth.principal import ANONYMOUS
 from gateway.db.store import Store
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.sources import SourcesReport
+from gateway.subscriptions import Listener
 from gateway.views.cache import SectionCache
 from gateway.views.config import BriefConfig
 
@@ -34,6 +35,7 @@ class Services:
     stale_max_age_s: float | None = None  # never serve an older snapshot (None: any age)
     brief: BriefConfig = field(default_factory=BriefConfig)  # the coordination brief's knobs
     brief_cache: SectionCache = field(default_factory=SectionCache)  # computed sections
+    events: Listener | None = None  # the store's events, for subscriptions (None: none served)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Context:
     access: Access = field(default_factory=lambda: Access(ANONYMOUS, Policy()))
     # The request's X-Max-Staleness: no snapshot older than this many seconds (None: no bound).
     max_staleness_s: float | None = None
+    # A websocket's connection_init payload (strawberry sets it; gateway/subscriptions/).
+    connection_params: dict[str, Any] | None = None
 
     @property
     def store(self) -> Store:

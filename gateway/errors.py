@@ -25,7 +25,9 @@ fails.
     │   │   ├── TooManyTokens         TOO_MANY_TOKENS
     │   │   ├── QueryTooCostly        QUERY_TOO_COSTLY
     │   │   ├── PageTooLarge          PAGE_TOO_LARGE
-    │   │   └── IntrospectionDisabled INTROSPECTION_DISABLED
+    │   │   ├── IntrospectionDisabled INTROSPECTION_DISABLED
+    │   │   ├── SubscriptionOverHttp  SUBSCRIPTION_OVER_HTTP (subscriptions need a websocket)
+    │   │   └── TooManySubscriptions  TOO_MANY_SUBSCRIPTIONS (per websocket)
     │   └── RequestRefused            REQUEST_REFUSED     (refused over HTTP before GraphQL ran;
     │       │                                              `http_status`, `headers`)
     │       ├── MalformedRequest      MALFORMED_REQUEST   400 (not a GraphQL-over-HTTP request)
@@ -52,7 +54,8 @@ fails.
     ├── Unavailable                   UNAVAILABLE         (HTTP 503 with Retry-After: try again soon;
     │   │                                                  `retry_after`, `headers`)
     │   ├── Overloaded                OVERLOADED          (load shedding: too many requests in flight)
-    │   └── StoreUnavailable          STORE_UNAVAILABLE   (the store cannot be reached)
+    │   ├── StoreUnavailable          STORE_UNAVAILABLE   (the store cannot be reached)
+    │   └── EventsUnavailable         EVENTS_UNAVAILABLE  (this process serves no subscriptions)
     ├── AuditUnavailable              AUDIT_UNAVAILABLE   (a read not audited is not served)
     ├── InternalError                 INTERNAL_ERROR      (an unexpected exception, masked)
     └── AdapterError(partner)         PARTNER_ERROR
@@ -187,6 +190,12 @@ class StoreUnavailable(Unavailable):
     code = "STORE_UNAVAILABLE"
 
 
+class EventsUnavailable(Unavailable):
+    """This process has no events listener, so it cannot serve a subscription."""
+
+    code = "EVENTS_UNAVAILABLE"
+
+
 class AdapterError(GatewayError):
     code = "PARTNER_ERROR"
 
@@ -296,6 +305,18 @@ class QueryTooCostly(QueryRefused):
 
 class PageTooLarge(QueryRefused):
     code = "PAGE_TOO_LARGE"
+
+
+class SubscriptionOverHttp(QueryRefused):
+    """A subscription sent over HTTP: subscriptions are served over a websocket only."""
+
+    code = "SUBSCRIPTION_OVER_HTTP"
+
+
+class TooManySubscriptions(QueryRefused):
+    """A websocket already runs its `max_subscriptions` operations."""
+
+    code = "TOO_MANY_SUBSCRIPTIONS"
 
 
 class IntrospectionDisabled(QueryRefused):

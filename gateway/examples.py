@@ -37,3 +37,66 @@ query FindByAddress($address: String!) {
   findHouseholds(address: $address) { score matched household { id address { normalized } } }
   partners { slug nameZh kind live health lastSync records quarantined }
 }"""
+
+# --- The IDE's tabs (gateway/ide/_tabs.py): one set per user group --------------------------
+
+FIND_BY_ADDRESS = """\
+query FindHouseholdByAddress($address: String!) {
+  findHouseholds(address: $address) {
+    score
+    matched
+    household { id address { normalized } community { name } }
+  }
+}"""
+
+COMMUNITIES = """\
+query Communities {
+  communities { id code name streetName householdCount }
+}"""
+
+COORDINATION_BRIEF = """\
+query CoordinationBrief($community: ID!, $period: PeriodInput!) {
+  coordinationBrief(community: $community, period: $period) {
+    communityName
+    period { from to days }
+    computedAt
+    suppressedBelow
+    missing
+    withheld
+    disputes { opened closed openAtEnd byCategory { key label opened closed } }
+    appeals { received closed onTimeRate satisfactionRate byType { key label received } }
+    services { total cardsIssued cardsActive byBody { key label count } }
+    chain { households buildings branches buildingsWithoutCommitteeMember }
+    visits { members visits membersMeetingTarget targetPerHousehold }
+    meetings { label cadence heldInPeriod lastHeld nextDue overdue }
+    needs { byNeed { key label count } households { householdId needs } }
+    freshness { partner name status asOf }
+  }
+}"""
+
+HOUSEHOLDS_PAGE = """\
+query Households($community: ID, $first: Int = 10, $after: String) {
+  households(community: $community, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id address { normalized } community { name } } }
+  }
+}"""
+
+PARTNERS = """\
+query Partners {
+  partners { slug nameZh kind live health breaker lastSync records quarantined }
+}"""
+
+NODE = """\
+query Node($id: ID!) {
+  node(id: $id) {
+    __typename
+    id
+    ... on Household { address { normalized } community { name } }
+    ... on Community { code householdCount }
+    ... on Resident { name relationToHead }
+    ... on PartyMember { name branch }
+    ... on Dispute { number category status }
+  }
+}"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +14,11 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.adapters.registry import close_adapters
 from gateway.app import create_app, resolve_store_uri
 from gateway.db.migrate import current_revision, head_revision, upgrade_async
 from gateway.linkage.link import link_pending
+from gateway.onboard.live import partner_adapters
 from gateway.settings import Settings
 from gateway.sync import SyncReport, sync_all
 
@@ -46,9 +48,13 @@ async def check_store(settings: Settings) -> str | None:
 async def run_sync(settings: Settings, console: Console | None = None,
                    partners: dict[str, Any] | None = None, store_uri: str | None = None) -> SyncReport:
     uri = store_uri or await resolve_store_uri(settings)
-    adapters = await build_adapters(partners or settings.partners,
-                                    timeout_ms=max(settings.partner_timeout_ms, 30_000))
     pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
+    try:  # the configured code partners and the bodies onboarded by definition file
+        adapters = await partner_adapters(pool, partners or settings.partners,
+                                          timeout_ms=max(settings.partner_timeout_ms, 30_000))
+    except BaseException:
+        await pool.close()
+        raise
     try:
         if console is None:
             return await sync_all(pool, adapters, thresholds=settings.link_thresholds)
@@ -162,6 +168,7 @@ async def prepare_demo(settings: Settings, *, households: int, seed: int,
     from gateway.db.embedded import start_embedded
     from gateway.demo.district import start_district
     from gateway.demo.generator import generate, write_district
+    from gateway.onboard.shipped import demo_vars, register_shipped
 
     folder = settings.data_dir / f"district-{households}-{seed}"
     if not (folder / "district.json").exists():
@@ -175,6 +182,10 @@ async def prepare_demo(settings: Settings, *, households: int, seed: int,
     district.write_partners_toml(settings.data_dir / "partners.toml")
     uri = await resolve_store_uri(settings)
     await upgrade_async(uri)
+    # The bodies onboarded by definition file only (gateway/onboard/definitions/): this process
+    # serves them, so it holds the `${VAR}`s they name.
+    os.environ.update(demo_vars(district))
+    await register_shipped(uri)
     await run_sync(settings, console, partners=district.partners_config(), store_uri=uri)
     return district, uri
 

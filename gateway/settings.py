@@ -153,6 +153,15 @@ class Settings(BaseSettings):
     )
     """Redis for the shared rate-limit counters; unset: the counters live in the store."""
 
+    # --- subscriptions (gateway/subscriptions/, docs/subscriptions.md) -----------------------
+
+    max_subscriptions: int = Field(default=10, ge=1)
+    """Operations one websocket may run at once; one more gets TOO_MANY_SUBSCRIPTIONS."""
+
+    events_check_s: float = Field(default=5.0, gt=0)
+    """How often the events listener checks its LISTEN connection (a lost one is reconnected,
+    and each subscription gets a gap marker)."""
+
     # --- stale fallback, health, load shedding (docs/resilience.md) ---------------------------
 
     stale_fallback: bool = True
@@ -171,6 +180,10 @@ class Settings(BaseSettings):
 
     ready_probe_ms: int = Field(default=1000, ge=1)
     """How long `/readyz` waits for the store and for each partner's health probe."""
+
+    definitions_poll_s: float = Field(default=1.0, ge=0)
+    """How often a serving gateway looks for a new partner definition (`gateway partner add`):
+    one short query; a change swaps its adapters without a restart (0: never)."""
 
     sync_interval_s: float = Field(default=0, ge=0)
     """A serving gateway syncs every partner and links what changed this often (0: never;

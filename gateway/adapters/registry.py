@@ -1,8 +1,10 @@
-"""Build the adapters named in the partner configuration (`partners.toml`)."""
+"""Build the adapters named in the partner configuration (`partners.toml`) and the bodies
+onboarded from definition files (gateway/onboard/)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,11 @@ from gateway.adapters.instrument import Instrumented
 from gateway.adapters.partners import hall, hotline, massorg, mediation, party, rc
 from gateway.adapters.resilience import PartnerPolicy, Resilient
 from gateway.adapters.sql import create_pool
+from gateway.onboard.build import UnboundVariable, build
+from gateway.onboard.model import Definition
+from gateway.onboard.narrow import Narrowed
+
+log = logging.getLogger(__name__)
 
 _SQL = {"rc": rc.build, "party": party.build}
 _REST = {"hall": hall.build, "hotline": hotline.build, "mediation": mediation.build}
@@ -30,16 +37,27 @@ async def build_adapters(
     *,
     timeout_ms: int = 600,
     policy: PartnerPolicy | None = None,
+    definitions: Sequence[tuple[Definition, int]] = (),
 ) -> dict[str, Adapter]:
     """One guarded, instrumented adapter per configured partner: `Resilient(Instrumented(...))`.
 
     `policy` (default: `timeout_ms` per call and the other defaults) is each partner's, with the
     overrides its table sets (`timeout_ms`, `attempt_timeout_ms`, `retries`, `breaker_failures`,
     `breaker_open_ms`). Nothing here contacts a partner, so a partner that is down cannot keep
-    the gateway from starting."""
+    the gateway from starting.
+
+    `definitions` are registered definitions with their versions (gateway/onboard/live.py): a
+    configuration table named by such a slug overrides where its source lives. A definition
+    that cannot be built here (a `${VAR}` this process does not set) is left out and logged,
+    never a reason not to start."""
     base = policy or PartnerPolicy(timeout_s=timeout_ms / 1000)
-    out: dict[str, Adapter] = {}
+    out = await _defined(config, definitions, base)
+    defined = {definition.body.slug for definition, _ in definitions}
+    # Only a definition that was built takes its entities over: else they would vanish.
+    superseded = _superseded([(d, v) for d, v in definitions if d.body.slug in out])
     for slug, conf in config.items():
+        if slug in defined:  # its table only says where the definition's source lives
+            continue
         own = base.for_partner(conf)
         adapter: Adapter
         if slug in _SQL:
@@ -50,8 +68,41 @@ async def build_adapters(
             adapter = _FILES[slug](Path(str(conf["folder"])))
         else:
             raise ValueError(f"partner {slug!r} has no adapter module")
+        hidden = superseded.get(slug)
+        if hidden:
+            adapter = Narrowed(adapter, hidden)
         out[slug] = Resilient(Instrumented(adapter), own)
     return out
+
+
+async def _defined(
+    config: Mapping[str, Mapping[str, Any]], definitions: Sequence[tuple[Definition, int]],
+    base: PartnerPolicy,
+) -> dict[str, Adapter]:
+    out: dict[str, Adapter] = {}
+    for definition, version in definitions:
+        slug = definition.body.slug
+        conf = config.get(slug, {})
+        own = base.for_partner(conf)
+        try:
+            adapter = await build(definition, override=conf, version=version,
+                                  timeout_ms=round(own.timeout_s * 1000))
+        except UnboundVariable as exc:
+            log.warning("partner %s (definition v%d) left out: ${%s} is not set",
+                        slug, version, exc.args[0])
+            continue
+        out[slug] = Resilient(Instrumented(adapter), own)
+    return out
+
+
+def _superseded(definitions: Sequence[tuple[Definition, int]]) -> dict[str, frozenset[str]]:
+    """Per code partner, the entities definitions in force have taken over (onboard/narrow.py)."""
+    out: dict[str, set[str]] = {}
+    for definition, _ in definitions:
+        for taken in definition.supersedes:
+            partner, _, entity = taken.partition(".")
+            out.setdefault(partner, set()).add(entity)
+    return {partner: frozenset(entities) for partner, entities in out.items()}
 
 
 async def close_adapters(adapters: Mapping[str, Adapter]) -> None:

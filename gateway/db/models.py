@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     Table,
     Text,
     UniqueConstraint,
@@ -376,6 +377,8 @@ facts = Table(
     Column("community_code", Text),  # the linked household's, else the stated one
     Column("household_id", BigInteger, ForeignKey("households.id", ondelete="SET NULL")),
     Column("read_at", DateTime(timezone=True), nullable=False),
+    # What a property fact measures: months in arrears, a ballot's floor area (m²).
+    Column("quantity", Numeric),
     Index("ix_facts_community_kind_opened", "community_code", "kind", "opened_on"),
     Index("ix_facts_household", "household_id"),
     Index("ix_facts_disputes", "community_code", "opened_on",
@@ -411,4 +414,17 @@ frozen_briefs = Table(
     Column("purpose", Text),
     Column("frozen_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Index("ix_frozen_briefs_community", "community_code", "frozen_at"),
+)
+
+# Bodies onboarded from a definition file (gateway/onboard/): one row per version; the newest
+# version of a slug is in force, and every process swaps its adapters when it changes.
+partner_definitions = Table(
+    "partner_definitions",
+    metadata,
+    Column("slug", Text, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("source", Text, nullable=False),  # the definition file's text
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=_now),
 )

@@ -1,8 +1,10 @@
-"""Run a generated district: its partner databases, its three REST simulators, its file drops.
+"""Run a generated district: its partner databases, its REST simulators, its file drops.
 
 `start_district` materializes the folder (PostgreSQL databases for `rc` and `party`, SQLite files
 for the REST partners), starts one simulator process per REST partner, and returns a
-`RunningDistrict` that knows how the gateway reaches each partner (`partners_config()`).
+`RunningDistrict` that knows how the gateway reaches each partner: `partners_config()` for the
+partners with adapter code, `definition_vars()` for the bodies onboarded by definition files
+(the property SaaS and the owners' committees' drop, docs/partners.md §5).
 
 The children hold a pipe on stdin and exit when it closes, so they die with the parent even
 when the parent is killed without a chance to clean up.
@@ -26,11 +28,14 @@ import asyncpg
 import gateway
 from gateway.db.embedded import with_database
 from gateway.demo.materialize import load_sql_partners
-from gateway.demo.simulators import PARTNERS, RESOURCES
+from gateway.demo.simulators import RESOURCES
+from gateway.demo.simulators.property import DEMO_TOKEN
 
-__all__ = ["RunningDistrict", "start_district", "stop_district"]
+__all__ = ["DEFINITION_BODIES", "RunningDistrict", "start_district", "stop_district"]
 
 START_TIMEOUT = 20.0
+# Bodies the gateway reaches through definition files, not through `partners_config()`.
+DEFINITION_BODIES = frozenset({"property", "owners"})
 
 
 @dataclass
@@ -50,9 +55,16 @@ class RunningDistrict:
             slug: {"kind": "sql", "dsn": dsn} for slug, dsn in self.dsns.items()
         }
         for slug, url in self.urls.items():
-            config[slug] = {"kind": "rest", "base_url": url}
+            if slug not in DEFINITION_BODIES:
+                config[slug] = {"kind": "rest", "base_url": url}
         config["massorg"] = {"kind": "files", "folder": str(self.massorg_folder)}
         return config
+
+    def definition_vars(self) -> dict[str, str]:
+        """Where the definition-file bodies are: the property SaaS's URL and token, and the
+        owners' committees' folder (docs/partners.md §5)."""
+        return {"PROPERTY_URL": self.urls["property"], "PROPERTY_TOKEN": DEMO_TOKEN,
+                "OWNERS_FOLDER": str(self.folder / "owners")}
 
     def write_partners_toml(self, path: Path) -> None:
         """The configuration `Settings.partners` reads: one `[partners.<slug>]` table each."""
@@ -194,10 +206,10 @@ async def _start_simulators(
     dbs: dict[str, Path], logs: Path
 ) -> tuple[dict[str, str], dict[str, subprocess.Popen[bytes]]]:
     logs.mkdir(parents=True, exist_ok=True)
-    procs = {p: _spawn(p, dbs[p], logs / f"{p}.log") for p in PARTNERS}
+    procs = {p: _spawn(p, db, logs / f"{p}.log") for p, db in dbs.items()}
     waits = [
         asyncio.to_thread(_await_listening, procs[p], logs / f"{p}.log", START_TIMEOUT)
-        for p in PARTNERS
+        for p in procs
     ]
     results = await asyncio.gather(*waits, return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]
@@ -205,7 +217,7 @@ async def _start_simulators(
         for proc in procs.values():
             _stop_process(proc)
         raise failures[0]
-    return {p: str(url) for p, url in zip(PARTNERS, results, strict=True)}, procs
+    return {p: str(url) for p, url in zip(procs, results, strict=True)}, procs
 
 
 # --- materializing -----------------------------------------------------------------------------

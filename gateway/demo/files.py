@@ -2,13 +2,15 @@
 
 The drops follow docs/partners.md §4 exactly: the union's XLSX with a title row, a header row
 and a trailing 合计 row; the youth league's CSVs in GBK; the women's federation's CSV in UTF-8
-with a BOM. Output is byte-for-byte reproducible: the XLSX creation time is fixed.
+with a BOM; the owners' committees' workbooks (§5.2) with merged title and 合计 rows. Output is
+byte-for-byte reproducible: the XLSX creation time is fixed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -123,5 +125,63 @@ def write_massorg_month(folder: Path, month: str, rows: dict[str, list[Row]],
             _xlsx(path, HEADERS[entity], entity_rows, title, created)
         else:
             _csv(path, HEADERS[entity], entity_rows, encoding)
+        paths.append(path)
+    return paths
+
+
+# --- the owners' committees' workbooks (docs/partners.md §5.2) --------------------------------
+
+OWNER_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "roster": ("业主名册", ("序号", "业主编号", "小区名称", "房号", "业主姓名", "专有部分面积（㎡）",
+                        "联系电话", "业委会职务", "备注")),
+    "votes": ("表决统计", ("序号", "表决票编号", "小区名称", "表决事项", "房号", "业主姓名",
+                       "专有部分面积（㎡）", "表决意见", "投票方式", "投票日期")),
+}  # fmt: skip
+AREA = "专有部分面积（㎡）"
+
+
+def _owner_sheet(book: Any, kind: str, title: str, rows: Sequence[Row]) -> None:
+    name, headers = OWNER_SHEETS[kind]
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True, "align": "center"})
+    sheet.merge_range(0, 0, 0, len(headers) - 1, title, bold)
+    sheet.write_row(1, 0, headers, bold)
+    for r, row in enumerate(rows, 2):
+        sheet.write_number(r, 0, r - 1)
+        for c, header in enumerate(headers[1:], 1):
+            value = row.get(header)
+            if isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            elif value:
+                sheet.write_string(r, c, str(value))
+    # 合计 rows whose label spans the first columns, as committees lay them out.
+    groups = [("", rows)] if kind == "roster" else [
+        (m, [x for x in rows if x["表决事项"] == m]) for m in dict.fromkeys(
+            x["表决事项"] for x in rows)]
+    for i, (matter, members) in enumerate(groups):
+        r = len(rows) + 2 + i
+        sheet.merge_range(r, 0, r, 2, "合计", bold)
+        sheet.write_string(r, 3, matter or f"{len(members)}户")
+        sheet.write_number(r, headers.index(AREA), round(sum(x[AREA] for x in members), 2))
+        if matter:
+            votes = Counter(x["表决意见"] for x in members)
+            tally = " ".join(f"{k}{votes[k]}" for k in ("同意", "反对", "弃权"))
+            sheet.write_string(r, headers.index("表决意见"), tally)
+
+
+def write_owner_workbooks(folder: Path, rows: dict[str, list[Row]], created: datetime) -> list[Path]:
+    """One workbook per compound with a committee: `<小区名称>业主委员会_业主名册及表决统计.xlsx`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    compounds = dict.fromkeys(r["小区名称"] for r in rows.get("roster", []))
+    paths = []
+    for compound in compounds:
+        path = folder / f"{compound}业主委员会_业主名册及表决统计.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        book.set_properties({"created": created})  # fixed, so the bytes are reproducible
+        mine = {k: [r for r in rows.get(k, []) if r["小区名称"] == compound] for k in OWNER_SHEETS}
+        _owner_sheet(book, "roster", f"{compound}业主名册（截至{created.year}年{created.month}月"
+                     f"{created.day}日）", mine["roster"])
+        _owner_sheet(book, "votes", f"{compound}业主大会表决统计", mine["votes"])
+        book.close()
         paths.append(path)
     return paths

@@ -1,13 +1,14 @@
 """Generate a synthetic district: every partner's native rows plus the hidden ground truth.
 
 `generate()` builds the true world (`world.py`, `party.py`) and lets each partner write it down
-its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, `reception.py`, noise from
-`noise.py`).
+its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, `reception.py`, `estate.py`,
+`committee.py`, noise from `noise.py`).
 `write_district()` lays the result out as docs/partners.md expects:
 
-    <folder>/rows/<partner>/<table>.jsonl    rc, party, hall, hotline, mediation
+    <folder>/rows/<partner>/<table>.jsonl    rc, party, hall, hotline, mediation, property, owners
     <folder>/massorg/<YYYY-MM>/<file>         monthly drops (current 2026-11, older 2026-10)
-    <folder>/truth.jsonl                      one line per partner record (§5)
+    <folder>/owners/<小区>业主委员会_….xlsx     the owners' committees' workbooks (§5.2)
+    <folder>/truth.jsonl                      one line per partner record (§6)
     <folder>/district.json                    manifest with counts
 
 Same seed, same bytes: every draw comes from `random.Random` streams seeded from `seed`, and no
@@ -29,8 +30,10 @@ from typing import Any
 import orjson
 
 from gateway.demo.appeals import Hotline, Mediation
+from gateway.demo.committee import Committees
+from gateway.demo.estate import Estate
 from gateway.demo.events import Cast, Hall, Out
-from gateway.demo.files import read_jsonl, write_jsonl, write_massorg_month
+from gateway.demo.files import read_jsonl, write_jsonl, write_massorg_month, write_owner_workbooks
 from gateway.demo.groups import all_groups
 from gateway.demo.noise import noise_scale
 from gateway.demo.reception import Reception
@@ -39,7 +42,7 @@ from gateway.demo.world import World, build_world
 
 __all__ = ["District", "generate", "load_rows", "main", "write_district"]
 
-SQL_AND_REST = ("rc", "party", "hall", "hotline", "mediation")
+SQL_AND_REST = ("rc", "party", "hall", "hotline", "mediation", "property")
 CURRENT_MONTH, PREVIOUS_MONTH = "2026-11", "2026-10"
 # Events per household over the two years the district covers.
 RATES = {"banjian": 1.4, "wuka": 0.2, "daiban": 0.3, "workorders": 0.38, "petitions": 0.03,
@@ -83,7 +86,9 @@ def _write_down(world: World, households: int, seed: int) -> Out:
                             ("hall", ("banjian", "wuka", "daiban")),
                             ("hotline", ("workorders", "petitions")),
                             ("mediation", ("disputes",)),
-                            ("massorg", ("hardship_file", "volunteer", "pairing", "rights_case"))):
+                            ("massorg", ("hardship_file", "volunteer", "pairing", "rights_case")),
+                            ("property", ("projects", "houses", "repairs")),
+                            ("owners", ("roster", "votes"))):
         out.rows[partner] = {t: [] for t in tables}  # fixed order, empty tables too
     registries(out, random.Random(f"{seed}:registry"), world)
     cast = Cast(world)
@@ -99,6 +104,11 @@ def _write_down(world: World, households: int, seed: int) -> Out:
     all_groups(out, random.Random(f"{seed}:massorg"), cast, households)
     # Last, in a stream of its own: the tables written before it stay as they were.
     Reception(out, random.Random(f"{seed}:reception"), cast).receptions(n["jiedai"])
+    # The property bodies after that, in streams of their own for the same reason.
+    estate = Estate(out, random.Random(f"{seed}:property"), cast)
+    estate.houses()
+    estate.repairs()
+    Committees(out, random.Random(f"{seed}:owners"), estate).write()
     return out
 
 
@@ -119,6 +129,9 @@ def write_district(district: District, folder: Path) -> None:
     # Last month's drop: the same ledgers without the most recently opened rows.
     older = {e: rows[: len(rows) * 19 // 20] for e, rows in massorg.items()}
     write_massorg_month(folder / "massorg", PREVIOUS_MONTH, older, created - timedelta(days=30))
+    write_jsonl(folder / "rows" / "owners" / "roster.jsonl", district.rows["owners"]["roster"])
+    write_jsonl(folder / "rows" / "owners" / "votes.jsonl", district.rows["owners"]["votes"])
+    write_owner_workbooks(folder / "owners", district.rows["owners"], created)
     write_jsonl(folder / "truth.jsonl", district.truth)
     manifest = {"households": district.households, "seed": district.seed,
                 "communities": district.communities,

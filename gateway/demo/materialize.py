@@ -261,7 +261,8 @@ def _build_sqlite(folder: Path, partner: str, target: Path) -> None:
 
 
 def load_rest_partners(folder: Path) -> dict[str, Path]:
-    """Build `folder/sim/<partner>.sqlite` for hall, hotline and mediation from the jsonl rows.
+    """Build `folder/sim/<partner>.sqlite` for hall, hotline, mediation and property from the
+    jsonl rows.
 
     Each resource becomes a table (k = key, upd = sortable update time, doc = row JSON) indexed
     on k and on (upd, k). Returns {partner: path}.

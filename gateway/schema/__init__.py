@@ -14,12 +14,14 @@ from gateway.schema.party import PartyMember
 from gateway.schema.query import Query
 from gateway.schema.records import Dispute, Resident
 from gateway.schema.review import ReviewMutation
+from gateway.schema.subscription import StreamErrorsExtension, Subscription
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=merge_types("Mutation", (ReviewMutation, BriefMutation)),
+        subscription=Subscription,
         types=[Household, Community, Building, Resident, PartyMember, Dispute],
         extensions=[
             # First, so that it codes the errors of all the others (they exit in reverse);
@@ -27,6 +29,7 @@ def build_schema() -> strawberry.Schema:
             LimitsExtension,
             SourcesExtension,
             AuditExtension,
+            StreamErrorsExtension,  # codes each streamed result (subscriptions)
         ],
     )
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import strawberry
 
+from gateway.schema.pagination import PageInfo
+
 
 @strawberry.input(description="A closed range of days; `to` may not be before `from`")
 class PeriodInput:
@@ -202,6 +204,10 @@ class CoordinationBrief:
     visits: VisitFigures
     meetings: list[MeetingCompliance]
     needs: NeedFigures
+    property: PropertyFigures | None = strawberry.field(
+        default=None,
+        description="四位一体: repair orders, fee arrears and owners' votes per compound (null "
+        "only in a brief frozen before this section existed)")
     freshness: list[PartnerFreshness]
     missing: list[str] = strawberry.field(
         description="Partners with no snapshot: the sections they feed lack their figures")
@@ -209,6 +215,40 @@ class CoordinationBrief:
         default_factory=list,
         description="Lists left out for this caller, as `field: CODE` (e.g. "
         "`needs.households: PURPOSE_NOT_ALLOWED`)")
+
+
+@strawberry.type(description="四位一体 figures of one compound (of the whole community when "
+                 "`compoundId` is null): the property company's rooms, repair orders and fee "
+                 "arrears, and the owners' votes. Occupancy and arrears are as last synced; "
+                 "repairs and ballots are counted by their dates in the period")
+class CompoundPropertyFigures:
+    compound_id: strawberry.ID | None
+    compound: str | None
+    rooms: int | None = strawberry.field(description="Rooms the property company keeps")
+    owner_occupied: int | None
+    rented: int | None
+    vacant: int | None
+    repairs_opened: int | None = strawberry.field(description="Repair orders reported in the "
+                                                  "period")
+    repairs_done: int | None = strawberry.field(description="Repair orders finished (DONE) in "
+                                                "the period")
+    repairs_open_at_end: int | None = strawberry.field(
+        description="Repair orders reported by the period's end and not finished or cancelled "
+        "by then")
+    rooms_in_arrears: int | None = strawberry.field(description="Rooms owing property fees")
+    arrears_months: int | None = strawberry.field(description="Their months in arrears, summed")
+    matters_voted: int | None = strawberry.field(description="Matters the owners voted on in "
+                                                 "the period")
+    ballots: int | None = strawberry.field(description="Owners' ballots cast in the period")
+    ballot_area: float | None = strawberry.field(description="Floor area (m²) those ballots "
+                                                 "carry")
+
+
+@strawberry.type(description="四位一体 — the property company and the owners' committee: the "
+                 "community's figures and each compound's")
+class PropertyFigures:
+    total: CompoundPropertyFigures
+    by_compound: list[CompoundPropertyFigures]
 
 
 @strawberry.type(description="A brief frozen for the minutes: immutable, with its hash")
@@ -241,9 +281,26 @@ class BriefItem:
     household_id: strawberry.ID | None
 
 
-@strawberry.type(description="The items behind a figure, in a stable order (keyset cursors)")
+@strawberry.type
+class BriefItemEdge:
+    cursor: str = strawberry.field(description="Names this item: the next page starts after "
+                                   "it, wherever it has moved")
+    node: BriefItem
+
+
+_RELAY = "removal: 2027-06-30"
+
+
+@strawberry.type(description="The items behind a figure, in a stable order (Relay connection, "
+                 "keyset cursors)")
 class BriefItemConnection:
-    items: list[BriefItem]
-    total: int
-    end_cursor: str | None
-    has_next_page: bool
+    edges: list[BriefItemEdge]
+    page_info: PageInfo
+    total_count: int
+    items: list[BriefItem] = strawberry.field(
+        deprecation_reason=f"Use edges {{ node }} ({_RELAY})")
+    total: int = strawberry.field(deprecation_reason=f"Use totalCount ({_RELAY})")
+    end_cursor: str | None = strawberry.field(
+        deprecation_reason=f"Use pageInfo {{ endCursor }} ({_RELAY})")
+    has_next_page: bool = strawberry.field(
+        deprecation_reason=f"Use pageInfo {{ hasNextPage }} ({_RELAY})")

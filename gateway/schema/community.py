@@ -10,15 +10,11 @@ from gateway.context import Context
 from gateway.errors import BadRequest
 from gateway.schema.household import Household
 from gateway.schema.node import Node
+from gateway.schema.pagination import PageInfo
+from gateway.schema.property import CommunityProperty
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -86,6 +82,14 @@ class Community(Node):
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> HouseholdConnection:
         return await household_page(info, community=self.code, first=first, after=after)
+
+    @strawberry.field(description="物业 and 业委会 by compound: committee members, repair orders "
+                      "by status, households in arrears, owners' votes with their tallies "
+                      "(property field group)")
+    async def property(self, info: Info) -> CommunityProperty | None:
+        from gateway.resolvers.property import community_property
+
+        return await community_property(info, self.code)
 
 
 @strawberry.type(description="楼栋 — a building of a compound")

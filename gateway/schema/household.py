@@ -8,9 +8,11 @@ import strawberry
 
 from gateway.db.store import HouseholdRow
 from gateway.resolvers import household as R
+from gateway.resolvers import property as RP
 from gateway.schema import enums as E
 from gateway.schema.node import Node
 from gateway.schema.party import PartyMember, Responsibility
+from gateway.schema.property import HouseholdProperty
 from gateway.schema.records import (
     Appeal,
     CareCard,
@@ -123,6 +125,11 @@ class Household(Node):
     @strawberry.field(description="五卡 — care cards")
     async def care_cards(self, info: Info) -> list[CareCard] | None:
         return await R.care_cards(info, self.row)
+
+    @strawberry.field(description="物业 and 业委会 — rooms, owners, tenants, repair orders, "
+                      "fees and ballots (property field group)")
+    async def property(self, info: Info) -> HouseholdProperty | None:
+        return await RP.household_property(info, self.row)
 
     @strawberry.field(description="党员联系户走访 — contact visits")
     async def contact_visits(self, info: Info) -> list[ContactVisit] | None:

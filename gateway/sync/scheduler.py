@@ -17,8 +17,9 @@ from typing import Any
 
 import asyncpg
 
-from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.adapters.registry import close_adapters
 from gateway.linkage.match import Thresholds
+from gateway.onboard.live import partner_adapters
 from gateway.sync.runner import SyncReport, sync_all
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ class SyncScheduler:
             self._task = None
 
     async def run_once(self) -> SyncReport:
-        adapters = await build_adapters(self.partners, timeout_ms=self.timeout_ms)
+        # Built per run, so a definition added or changed since the last run is synced too.
+        adapters = await partner_adapters(self.pool, self.partners, timeout_ms=self.timeout_ms)
         try:
             report = await sync_all(self.pool, adapters, thresholds=self.thresholds)
         finally:

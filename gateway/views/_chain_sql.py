@@ -230,6 +230,7 @@ member AS (  -- the community's members living here (not 流动党员), where th
   SELECT f.member AS local_id, f.label AS name, f.subkind AS role, h.id AS home, h.building_id,
          h.compound_id
   FROM facts f JOIN households h ON h.id = f.household_id AND h.merged_into IS NULL
+       AND h.community_code = $1
   WHERE f.community_code = $1 AND f.kind = 'member' AND f.is_open AND f.subkind IS NOT NULL
 ),
 -- A household's three nearest members of a type are among the first three of that type in its

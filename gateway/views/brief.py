@@ -21,7 +21,7 @@ from strawberry.types.base import StrawberryOptional
 
 from gateway.errors import NotFound, PeriodInFuture, PeriodReversed
 from gateway.schema.brief import CoordinationBrief, PartnerFreshness, Period
-from gateway.views import brief_cases, brief_chain
+from gateway.views import brief_cases, brief_chain, brief_property
 from gateway.views.cache import SectionCache
 from gateway.views.config import BriefConfig
 from gateway.views.freshness import SECTIONS, freshness
@@ -59,7 +59,7 @@ def section_runs() -> dict[str, Section]:
         "disputes": brief_cases.disputes, "appeals": brief_cases.appeals,
         "services": brief_cases.services, "chain": brief_chain.chain,
         "visits": brief_chain.visits, "meetings": brief_chain.meetings,
-        "needs": brief_chain.needs,
+        "needs": brief_chain.needs, "property": brief_property.property_figures,
     }
 
 

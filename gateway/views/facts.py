@@ -9,9 +9,11 @@ they go through the same parser linkage uses. A record with no projector is not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gateway.adapters.base import Record
@@ -56,6 +58,7 @@ class Fact:
     label: str | None = None
     community: str | None = None
     is_dispute: bool = False
+    quantity: Decimal | None = None
 
 
 def _s(data: Mapping[str, Any], key: str) -> str | None:
@@ -65,6 +68,18 @@ def _s(data: Mapping[str, Any], key: str) -> str | None:
 
 def _d(data: Mapping[str, Any], key: str) -> date | None:
     return parse_date(data.get(key))
+
+
+def _n(data: Mapping[str, Any], key: str) -> Decimal | None:
+    """A number as a partner wrote it (`3`, `3.0`, `"86.50"`), or None."""
+    value = data.get(key)
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _label(*parts: str | None) -> str | None:
@@ -224,6 +239,51 @@ def _resident(r: Record) -> Fact:
                 label=_s(d, "name"))
 
 
+# A repair order is finished or cancelled (DOMAIN.md §3.6); AWAITING_RATING is repaired.
+REPAIR_CLOSED = frozenset({"DONE", "CANCELLED"})
+
+
+def _compound(data: Mapping[str, Any]) -> str | None:
+    """A compound as a property body names it, without a phase (`翠湖花园一期` → `翠湖花园`)."""
+    name = _s(data, "compound")
+    if name is None:
+        return None
+    return re.sub(r"[一二三四五六七八九十]期$", "", name.strip()) or None
+
+
+def _repair(r: Record) -> Fact:
+    """A property company's repair order (报修工单), in its compound (`place`)."""
+    d = r.data
+    status = _s(d, "status")
+    closed = status in REPAIR_CLOSED
+    return Fact("repair", "PROPERTY", not closed, _d(d, "reportedAt"),
+                category=_s(d, "category"), status=status,
+                closed_on=(_d(d, "finishedAt") or _ended(r)) if closed else None,
+                ref=_s(d, "hotlineRef"), place=_compound(d),
+                label=_label(_s(d, "number"), _s(d, "roomCode"), _s(d, "category")),
+                community=_s(d, "community"))
+
+
+def _occupancy(r: Record) -> Fact:
+    """One room as the property company keeps it: its occupancy (`subkind`) and months in
+    arrears (`quantity`; `category` ARREARS when any)."""
+    d = r.data
+    months = _n(d, "arrearsMonths")
+    return Fact("occupancy", "PROPERTY", True, None, subkind=_s(d, "occupancy"),
+                category="ARREARS" if months and months > 0 else None, quantity=months,
+                place=_compound(d), label=_s(d, "roomCode"), community=_s(d, "community"))
+
+
+def _vote(r: Record) -> Fact:
+    """One owner's ballot on a matter (`topic`) put to the owners' assembly: the choice
+    (`status`) and the floor area it carries (`quantity`)."""
+    d = r.data
+    return Fact("vote", "OWNERS_COMMITTEE", False, _d(d, "votedOn"), topic=_s(d, "matter"),
+                status=_s(d, "choice"), subkind=_s(d, "method"), quantity=_n(d, "area"),
+                place=_compound(d), label=_label(_s(d, "matter"), _s(d, "roomCode")),
+                community=_s(d, "community"))
+
+
 # By entity: an entity name means the same thing whichever partner serves it.
 PROJECTORS: dict[str, Callable[[Record], Fact]] = {
     "dispute": _dispute,
@@ -241,6 +301,9 @@ PROJECTORS: dict[str, Callable[[Record], Fact]] = {
     "member": _member,
     "responsibility": _responsibility,
     "resident": _resident,
+    "repair_order": _repair,
+    "occupancy": _occupancy,
+    "owner_vote": _vote,
 }
 
 

@@ -22,6 +22,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "meetings": frozenset({"meeting"}),
     "needs": frozenset({"hardship_file", "care_card", "ticket", "rights_case", "dispute",
                         "resident", "contact_visit"}),
+    "property": frozenset({"occupancy", "repair_order", "owner_vote"}),
 }
 
 

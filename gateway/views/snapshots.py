@@ -18,10 +18,10 @@ from gateway.views.facts import PROJECTORS, Fact, project
 _COLUMNS = ("partner", "entity", "local_id", "kind", "body", "category", "subkind", "channel",
             "status", "is_open", "is_dispute", "opened_on", "closed_on", "due_on",
             "satisfaction", "topic", "place", "ref", "member", "label", "stated_community",
-            "read_at")
+            "read_at", "quantity")
 _TYPES = ("text", "text", "text", "text", "text", "text", "text", "text", "text", "bool", "bool",
           "date", "date", "date", "text", "text", "text", "text", "text", "text", "text",
-          "timestamptz")
+          "timestamptz", "numeric")
 _UPDATED = [c for c in _COLUMNS if c not in ("partner", "entity", "local_id")]
 
 # A partner may name its community by name (12345's 所属社区): stored as the code when known.
@@ -31,7 +31,7 @@ INSERT INTO facts ({", ".join(_COLUMNS)}, household_id, community_code)
 SELECT u.partner, u.entity, u.local_id, u.kind, u.body, u.category, u.subkind, u.channel,
        u.status, u.is_open, u.is_dispute, u.opened_on, u.closed_on, u.due_on, u.satisfaction,
        u.topic, u.place, u.ref, u.member, u.label, coalesce(c.code, u.stated_community),
-       u.read_at, h.id, coalesce(h.community_code, c.code, u.stated_community)
+       u.read_at, u.quantity, h.id, coalesce(h.community_code, c.code, u.stated_community)
 FROM unnest({", ".join(f"${i}::{t}[]" for i, t in enumerate(_TYPES, 1))})
      AS u({", ".join(_COLUMNS)})
 LEFT JOIN LATERAL (SELECT code FROM communities WHERE code = u.stated_community
@@ -65,7 +65,8 @@ def _row(record: Record, fact: Fact) -> tuple[object, ...]:
     return (record.partner, record.entity, record.local_id, fact.kind, fact.body, fact.category,
             fact.subkind, fact.channel, fact.status, fact.is_open, fact.is_dispute,
             fact.opened_on, fact.closed_on, fact.due_on, fact.satisfaction, fact.topic,
-            fact.place, fact.ref, fact.member, fact.label, fact.community, record.read_at)
+            fact.place, fact.ref, fact.member, fact.label, fact.community, record.read_at,
+            fact.quantity)
 
 
 async def upsert_facts(conn: asyncpg.Connection, records: Iterable[Record]) -> int:

@@ -66,7 +66,10 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     write_district(generate(300, seed=7), tmp_path / "b")
     write_district(generate(300, seed=8), tmp_path / "c")
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
-    assert len(a) == 15 + 8 + 2  # jsonl tables, massorg (two months), truth, manifest
+    books = [k for k in a if k.startswith("owners/")]  # one per compound with a committee
+    assert books and all(k.endswith("业主委员会_业主名册及表决统计.xlsx") for k in books)
+    # jsonl tables (property 3, owners 2), massorg (two months), workbooks, truth, manifest
+    assert len(a) == 15 + 5 + 8 + len(books) + 2
     assert a == b
     assert a["truth.jsonl"] != c["truth.jsonl"]
 

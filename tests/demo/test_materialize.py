@@ -80,7 +80,7 @@ async def test_reloading_replaces_the_databases(district_folder, admin_uri, dsns
 
 def test_rest_partners_sqlite(district_folder):
     paths = load_rest_partners(district_folder)
-    assert set(paths) == {"hall", "hotline", "mediation"}
+    assert set(paths) == {"hall", "hotline", "mediation", "property"}
     db = sqlite3.connect(paths["mediation"])
     (n,) = db.execute("select count(*) from disputes").fetchone()
     k, upd, doc = db.execute("select k, upd, doc from disputes where k = 'M900000'").fetchone()
@@ -122,6 +122,10 @@ def _check_config(district: RunningDistrict, path: Path) -> None:
     assert config["rc"] == {"kind": "sql", "dsn": district.dsns["rc"]}
     assert config["hall"] == {"kind": "rest", "base_url": district.urls["hall"]}
     assert config["massorg"] == {"kind": "files", "folder": str(district.folder / "massorg")}
+    # The definition-file bodies run, but are reached through definitions, not this config.
+    assert "property" not in config and "owners" not in config
+    assert district.definition_vars()["PROPERTY_URL"] == district.urls["property"]
+    assert district.definition_vars()["OWNERS_FOLDER"] == str(district.folder / "owners")
 
 
 async def test_a_simulator_that_cannot_start_reports_its_stderr(tmp_path):

@@ -128,7 +128,8 @@ async def test_statistics_gets_suppressed_aggregates_and_no_lists(
 
 DRILL = """query($c: ID!, $p: PeriodInput!, $f: String!, $k: String, $after: String) {
   briefItems(community: $c, period: $p, figure: $f, key: $k, first: 7, after: $after) {
-    total hasNextPage endCursor items { partner localId kind householdId openedOn }
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { partner localId kind householdId openedOn } }
   }
 }"""
 
@@ -143,11 +144,12 @@ async def test_drill_pages_through_the_list_behind_a_figure(client: httpx.AsyncC
         body = await _post(client, DRILL, {"c": community, "p": YEAR, "f": "disputes.opened",
                                            "after": after})
         page = body["data"]["briefItems"]
-        seen += [f"{i['partner']}:{i['localId']}" for i in page["items"]]
-        if not page["hasNextPage"]:
+        seen += [f"{e['node']['partner']}:{e['node']['localId']}" for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
             break
-        after = page["endCursor"]
-    assert page["total"] == brief["disputes"]["opened"] == len(seen) == len(set(seen))
+        after = page["pageInfo"]["endCursor"]
+        assert after == page["edges"][-1]["cursor"]
+    assert page["totalCount"] == brief["disputes"]["opened"] == len(seen) == len(set(seen))
     unknown = await _post(client, DRILL, {"c": community, "p": YEAR, "f": "nope.nothing"})
     assert _codes(unknown) == ["UNKNOWN_FIGURE"]
 

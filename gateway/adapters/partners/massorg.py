@@ -73,11 +73,13 @@ def _rights_case(row: Mapping[str, Any], read_at: datetime) -> Record:
     return _record("rights_case", key, data, subject, row, read_at)
 
 
+RIGHTS_CASE = FileEntity("妇联_维权来访登记_*.csv", "编号", _rights_case)
+
 ENTITIES = {
     "hardship_file": FileEntity("工会_困难职工档案_*.xlsx", "职工编号", _hardship, sheet="困难职工档案"),
     "volunteer": FileEntity("共青团_志愿者名册_*.csv", "志愿者编号", _volunteer),
     "pairing": FileEntity("共青团_帮扶台账_*.csv", "台账编号", _pairing),
-    "rights_case": FileEntity("妇联_维权来访登记_*.csv", "编号", _rights_case),
+    "rights_case": RIGHTS_CASE,
 }
 
 

@@ -1,8 +1,8 @@
 """Simulators of the district's REST partners: one Starlette app per partner, one process each.
 
-Run one with `python -m gateway.demo.simulators <hall|hotline|mediation> --db PATH --port 0`;
-it prints `LISTENING http://host:port` once it accepts requests. The wire formats are those of
-docs/partners.md §3.
+Run one with `python -m gateway.demo.simulators <hall|hotline|mediation|property> --db PATH
+--port 0`; it prints `LISTENING http://host:port` once it accepts requests. The wire formats are
+those of docs/partners.md §3 and, for the property SaaS, §5.1.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from gateway.demo.simulators import hall, hotline, mediation
+from gateway.demo.simulators import hall, hotline, mediation, property
 from gateway.demo.simulators._common import Resource
 
 __all__ = ["APPS", "PARTNERS", "RESOURCES", "Resource", "build_app"]
@@ -22,11 +22,13 @@ RESOURCES: Mapping[str, Mapping[str, Resource]] = {
     "hall": hall.RESOURCES,
     "hotline": hotline.RESOURCES,
     "mediation": mediation.RESOURCES,
+    "property": property.RESOURCES,
 }
 APPS: Mapping[str, Callable[[Path], Starlette]] = {
     "hall": hall.build_app,
     "hotline": hotline.build_app,
     "mediation": mediation.build_app,
+    "property": property.build_app,
 }
 PARTNERS = tuple(APPS)
 

@@ -1,4 +1,4 @@
-"""What the three REST partner simulators share: storage, cursors, counters and faults.
+"""What the REST partner simulators share: storage, cursors, counters and faults.
 
 A simulator serves one SQLite file built by `gateway.demo.materialize.load_rest_partners`: one
 table per resource with columns `k` (the row's key), `upd` (its update time as a sortable
@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,10 @@ class Store:
         marks = ",".join("?" * len(keys))
         sql = f"SELECT k, doc FROM {resource} WHERE k IN ({marks})"
         return dict(self._db.execute(sql, list(keys)))
+
+    def scan(self, resource: str) -> Iterator[tuple[str, bytes]]:
+        """Every (key, doc) of a resource, for a simulator that builds its own index."""
+        yield from self._db.execute(f"SELECT k, doc FROM {resource} ORDER BY k")
 
     def close(self) -> None:
         self._db.close()

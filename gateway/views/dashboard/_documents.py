@@ -41,9 +41,21 @@ fragment BriefFields on CoordinationBrief {
     byNeed { key label count }
     households { householdId needs seenBy helpers { memberId name memberType distance } }
   }
+  property {
+    total { ...CompoundPropertyFields }
+    byCompound { ...CompoundPropertyFields }
+  }
   freshness { partner name asOf ageSeconds status sections }
 }
 """
+
+PROPERTY_FIELDS = """
+fragment CompoundPropertyFields on CompoundPropertyFigures {
+  compoundId compound rooms ownerOccupied rented vacant repairsOpened repairsDone
+  repairsOpenAtEnd roomsInArrears arrearsMonths mattersVoted ballots ballotArea
+}
+"""
+BRIEF_FIELDS += PROPERTY_FIELDS
 
 FROZEN_FIELDS = """
 fragment FrozenFields on FrozenBrief {
@@ -65,8 +77,9 @@ query DashboardItems($community: ID!, $period: PeriodInput!, $figure: String!, $
                      $first: Int, $after: String) {
   briefItems(community: $community, period: $period, figure: $figure, key: $key,
              first: $first, after: $after) {
-    total endCursor hasNextPage
-    items { partner localId kind label status category openedOn closedOn dueOn householdId }
+    totalCount pageInfo { endCursor hasNextPage }
+    edges { node { partner localId kind label status category openedOn closedOn dueOn
+                   householdId } }
   }
 }
 """,

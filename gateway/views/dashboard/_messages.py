@@ -62,6 +62,7 @@ SECTIONS: dict[str, str] = {
     "visits": "党员联系户",
     "meetings": "四会落实",
     "needs": "未满足的需求",
+    "property": "四位一体（物业与业委会）",
 }
 
 CADENCES: dict[str, str] = {
@@ -83,6 +84,7 @@ BODIES: dict[str, str] = {
     "TRADE_UNION": "工会", "HOTLINE": "12345热线", "PETITION": "信访", "WOMENS_FEDERATION": "妇联",
     "YOUTH_LEAGUE": "共青团", "MEDIATION": "调委会", "RESIDENTS_COMMITTEE": "居委会",
     "HALL": "为民服务大厅", "PROXY_STATION": "代办站", "PARTY": "社区党委",
+    "PROPERTY": "物业", "OWNERS_COMMITTEE": "业委会",
 }
 
 DISTANCES: dict[str, str] = {
@@ -148,11 +150,21 @@ FIGURES: dict[str, str] = {
     "visits.shortOfTarget.visits": "未达标党员本期的走访",
     "meetings.heldInPeriod": "本期召开的会议",
     "needs.byNeed": "需求未满足的户",
+    "property.rooms": "物业登记的房屋",
+    "property.vacant": "空置房屋",
+    "property.rented": "出租房屋",
+    "property.repairsOpened": "本期报修",
+    "property.repairsDone": "本期完工的报修",
+    "property.repairsOpenAtEnd": "期末未完成的报修",
+    "property.roomsInArrears": "欠缴物业费的房屋",
+    "property.ballots": "本期业主表决票",
+    "property.mattersVoted": "本期业主表决的事项",
 }
 
 # What an item of a list is, as its 类型 column says.
 ITEM_KINDS: dict[str, str] = {
     "dispute": "纠纷", "appeal": "诉求", "service": "服务", "care_card": "五卡", "visit": "走访",
     "meeting": "会议", "household": "户", "building": "楼栋", "compound": "院落",
-    "branch": "党支部", "member": "党员",
+    "branch": "党支部", "member": "党员", "repair": "报修", "occupancy": "房屋", "vote": "表决票",
+    "matter": "表决事项",
 }

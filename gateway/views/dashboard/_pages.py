@@ -123,7 +123,7 @@ async def items_page(dash: Dashboard, request: Request, viewer: Viewer) -> Respo
         dash.ask(request, viewer, "DashboardCommunities", {}))
     if answer.status == 401:
         return dash.relogin(request, answer)
-    page = (answer.data or {}).get("briefItems")
+    page = _flat((answer.data or {}).get("briefItems"))
     for item in (page or {}).get("items", []):
         item["kind"] = ITEM_KINDS.get(item["kind"], item["kind"])
     names = {c["code"]: c["name"] for c in (listed.data or {}).get("communities") or []}
@@ -141,6 +141,16 @@ async def items_page(dash: Dashboard, request: Request, viewer: Viewer) -> Respo
         if page and page["hasNextPage"] else None,
     }
     return await dash.render("dashboard/list.html", context, viewer=viewer)
+
+
+def _flat(connection: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A Relay page as the list template reads it: items, total, endCursor, hasNextPage."""
+    if connection is None:
+        return None
+    info = connection["pageInfo"]
+    return {"items": [e["node"] for e in connection["edges"]],
+            "total": connection["totalCount"], "endCursor": info["endCursor"],
+            "hasNextPage": info["hasNextPage"]}
 
 
 def _header(brief: dict[str, Any], viewer: Viewer) -> list[tuple[str, str]]:

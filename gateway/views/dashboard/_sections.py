@@ -193,10 +193,48 @@ def needs(v: dict[str, Any], n: Numbers, s: Section) -> None:
                       empty=_no_list(n))]
 
 
+# (field, column, figure) of each compound's row in the 四位一体 table.
+PROPERTY_COLUMNS = (
+    ("rooms", "房屋", "property.rooms"), ("vacant", "空置", "property.vacant"),
+    ("rented", "出租", "property.rented"), ("repairsOpened", "本期报修", "property.repairsOpened"),
+    ("repairsDone", "本期完工", "property.repairsDone"),
+    ("repairsOpenAtEnd", "期末未完成", "property.repairsOpenAtEnd"),
+    ("roomsInArrears", "欠费房屋", "property.roomsInArrears"),
+    ("arrearsMonths", "欠费月数合计", None), ("mattersVoted", "表决事项", "property.mattersVoted"),
+    ("ballots", "表决票", "property.ballots"))
+
+
+def _sum(value: int | None, n: Numbers) -> Cell:
+    """A sum, not a count of things: no list behind it (a count cell would link one)."""
+    if value is None:
+        return n.count(None)
+    return Cell(f"{value:,}", value)
+
+
+def property_(v: dict[str, Any] | None, n: Numbers, s: Section) -> None:
+    if v is None:  # a brief frozen before the section existed
+        s.notes.append("该简报冻结时尚无此部分")
+        return
+    t = v["total"]
+    u = bool(s.missing) and t["rooms"] is None
+    s.cards = [Card("物业登记房屋", n.count(t["rooms"], "property.rooms", unknown=u)),
+               Card("本期报修", n.count(t["repairsOpened"], "property.repairsOpened", unknown=u)),
+               Card("期末未完成报修", n.count(t["repairsOpenAtEnd"], "property.repairsOpenAtEnd",
+                                              unknown=u)),
+               Card("欠费房屋", n.count(t["roomsInArrears"], "property.roomsInArrears",
+                                        unknown=u)),
+               Card("本期业主表决票", n.count(t["ballots"], "property.ballots", unknown=u))]
+    body = [[text(c["compound"]), *(n.count(c[f], figure, c["compoundId"], label=c["compound"])
+                                    if figure else _sum(c[f], n)
+                                    for f, _, figure in PROPERTY_COLUMNS)]
+            for c in v["byCompound"]]
+    s.tables = [Table("按院落", ["院落", *(c for _, c, _ in PROPERTY_COLUMNS)], body)]
+
+
 Builder = Callable[[Any, Numbers, Section], None]
 BUILDERS: dict[str, Builder] = {
     "disputes": disputes, "appeals": appeals, "services": services, "chain": chain,
-    "visits": visits, "meetings": meetings, "needs": needs}
+    "visits": visits, "meetings": meetings, "needs": needs, "property": property_}
 
 
 def sections(brief: dict[str, Any], n: Numbers) -> list[Section]:

@@ -1,0 +1,191 @@
+"""Subscription resolvers: a community's store events, read again as a query would read them.
+
+Each event is delivered under a context of its own — the principal authenticated again (a key
+revoked since the connection opened ends the subscription), the grants as they are now, fresh
+loaders — so the Dispute or Appeal it carries is read live (or from the snapshot, as a query
+falls back), masked, and audited exactly as `household { disputes }` would be.
+
+What counts as a referral (转办), over the unified record data (docs/subscriptions.md):
+- a dispute placed on a household whose 案件来源 (`source`) says another body handed it over:
+  公安移送, 法院委托, 政府交办, 网格上报, 12345转办;
+- a 12345 work order placed on a household whose 诉求渠道 is 转办 (it came from another body);
+- a 12345 work order whose status becomes 已派遣 (dispatched to its 承办单位), a petition whose
+  status becomes 已转送, a committee reception whose status becomes 已转办 — or that is in that
+  status when linkage first places it on a household.
+Only what is delivered is audited: a record read and found not to be a referral is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import orjson
+import strawberry
+from graphql import print_ast
+
+from gateway.audit import AuditEntry, append
+from gateway.auth.access import Access
+from gateway.context import Context, make_context
+from gateway.db.store import HouseholdRow
+from gateway.errors import EventsUnavailable, Forbidden, GatewayError
+from gateway.resolvers import household as H
+from gateway.resolvers.fetch import body_of
+from gateway.schema.records import Appeal, Dispute
+from gateway.subscriptions import CREDENTIALS, Event, Gap, Listener
+
+Info = strawberry.Info[Context, None]
+
+REFERRED_INTAKE = frozenset({"POLICE_TRANSFER", "COURT_ENTRUSTED", "GOV_ASSIGNED", "GRID_REPORT",
+                             "HOTLINE"})
+HANDED_ON = {"ticket": "DISPATCHED", "petition": "TRANSFERRED", "reception": "TRANSFERRED"}
+REFERRAL_ENTITIES = frozenset({"dispute", *HANDED_ON})
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event as this subscriber may see it."""
+
+    event: Event
+    household_key: str
+    body: str
+    dispute: Dispute | None = None
+    appeal: Appeal | None = None
+
+
+async def dispute_changes(info: Info, community: str) -> AsyncIterator[Delivery | Gap]:
+    listener = _admit(info, community)
+    info.context.access.check("disputes", community)
+    async with listener.feed(community) as feed:
+        async for item in feed:
+            if isinstance(item, Gap):
+                yield item
+            elif item.entity == "dispute":
+                delivery = await _deliver(info, item, community, lambda d: True)
+                if delivery is not None:
+                    yield delivery
+
+
+async def referrals(info: Info, community: str) -> AsyncIterator[Delivery | Gap]:
+    listener = _admit(info, community)
+    groups = _granted(info, community, ("disputes", "appeals"))
+    async with listener.feed(community) as feed:
+        async for item in feed:
+            if isinstance(item, Gap):
+                yield item
+            elif item.entity in REFERRAL_ENTITIES and _group(item.entity) in groups:
+                delivery = await _deliver(info, item, community, lambda d: route(d) is not None)
+                if delivery is not None:
+                    yield delivery
+
+
+def route(delivery: Delivery) -> str | None:
+    """How the delivered record was handed between bodies; None: it was not."""
+    event = delivery.event
+    if delivery.dispute is not None:
+        intake = delivery.dispute.intake
+        if event.kind == "linked" and intake is not None and intake.value in REFERRED_INTAKE:
+            return "DISPUTE_INTAKE"
+        return None
+    appeal = delivery.appeal
+    if appeal is None:
+        return None
+    channel = appeal.channel.value if appeal.channel else None
+    if event.entity == "ticket" and event.kind == "linked" and channel == "TRANSFER":
+        return "TICKET_TRANSFERRED_IN"
+    if event.new == HANDED_ON.get(event.entity):
+        return {"ticket": "TICKET_DISPATCHED", "petition": "PETITION_TRANSFERRED",
+                "reception": "RECEPTION_TRANSFERRED"}[event.entity]
+    return None
+
+
+def _group(entity: str) -> str:
+    return "disputes" if entity == "dispute" else "appeals"
+
+
+def _granted(info: Info, community: str, groups: Sequence[str]) -> tuple[str, ...]:
+    """The groups granted in `community`; the first refusal when none is."""
+    granted, refusal = [], None
+    for group in groups:
+        try:
+            info.context.access.check(group, community)
+            granted.append(group)
+        except GatewayError as exc:
+            refusal = refusal or exc
+    if not granted and refusal is not None:
+        raise refusal
+    return tuple(granted)
+
+
+def _admit(info: Info, community: str) -> Listener:
+    """The process's listener, once the subscriber may follow `community`: otherwise the
+    coded refusal, before anything is subscribed."""
+    access = info.context.access
+    if not access.sees(community):
+        raise Forbidden(f"the community {community!r} is outside this agency's grant",
+                        community=community)
+    access.households_allowed()
+    listener = info.context.services.events
+    if listener is None:
+        raise EventsUnavailable("this gateway process serves no subscriptions")
+    return listener
+
+
+async def _event_context(info: Info) -> Context:
+    """A context of the event's own: authenticated again, today's grants, fresh loaders."""
+    base = info.context
+    services, access = base.services, base.access
+    principal, policy = access.principal, access.policy
+    credentials = base.extra.get(CREDENTIALS)
+    if services.auth is not None:
+        if credentials is not None:
+            principal = await services.auth.principal(credentials)
+        policy = await services.auth.policy()
+    return make_context(services, base.request, None, Access(principal, policy))
+
+
+async def _deliver(info: Info, event: Event, community: str,
+                   wanted: Callable[[Delivery], bool]) -> Delivery | None:
+    """The event as this subscriber may see it, audited; None when it is not to be delivered."""
+    ctx = await _event_context(info)
+    own = strawberry.Info(_raw_info=info._raw_info._replace(context=ctx), _field=info._field)
+    row = await ctx.loaders.household_by_id.load(event.household)
+    # Moved on, or outside the grant now: as a query would, say nothing of it.
+    if row is None or row.community_code != community or not ctx.access.sees(community):
+        return None
+    delivery = await _read(own, event, row)
+    if not wanted(delivery):
+        return None
+    await _audit(info, ctx)
+    return delivery
+
+
+async def _read(info: Info, event: Event, row: HouseholdRow) -> Delivery:
+    body = body_of(info.context, event.partner)
+    same = (event.partner, event.local_id)
+    if event.entity == "dispute":
+        disputes = await H.disputes(info, row, None)
+        found = next((d for d in disputes if (d.source.partner, d.source.local_id) == same), None)
+        return Delivery(event, row.key, body, dispute=found)
+    appeals = await H.appeals(info, row)
+    match = next((a for a in appeals if (a.source.partner, a.source.local_id) == same), None)
+    return Delivery(event, row.key, body, appeal=match)
+
+
+async def _audit(info: Info, ctx: Context) -> None:
+    """The delivery's audit entry; AUDIT_UNAVAILABLE (ending the subscription) when it cannot
+    be written, so nothing personal is delivered unaudited."""
+    households = tuple(sorted(k for k in ctx.access.touched if k))
+    if not households:
+        return
+    principal = ctx.access.principal
+    request = ctx.request
+    client = request.client.host if request is not None and request.client else None
+    operation = print_ast(info._raw_info.operation).encode()
+    variables = orjson.dumps(info._raw_info.variable_values or {}, option=orjson.OPT_SORT_KEYS)
+    await append(ctx.store.pool, AuditEntry(
+        agency=principal.name, officer=principal.officer, purpose=principal.purpose,
+        operation_hash=hashlib.sha256(operation).hexdigest(),
+        variables_hash=hashlib.sha256(variables).hexdigest(),
+        households=households, field_groups=tuple(sorted(ctx.access.groups)), client=client))

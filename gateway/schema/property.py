@@ -1,0 +1,191 @@
+"""物业 and 业委会 — occupancy, owners and tenants, repair orders, fees, owners' votes
+(DOMAIN.md §2.5, §3.6): plain data, built from unified records by `resolvers/property.py`.
+
+Every field here is in the `property` field group; names are masked at the masked level and
+phones follow the `contact` group, as everywhere else.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gateway.linkage.normalize import parse_phones
+from gateway.schema.records import Provenance, masked_phone
+
+if TYPE_CHECKING:
+    from gateway.schema.records import Appeal
+
+THRESHOLDS_NOTE = (
+    "[assumption: 民法典 第278条 as read, not re-verified] a decision needs owners holding ≥ 2/3 "
+    "of the exclusive area and ≥ 2/3 of the owners to take part; it passes with > 1/2 of the "
+    "participating area and owners, or ≥ 3/4 of both for 改建/重建 (加装电梯), 改变共有部分用途 "
+    "(停车位规划) and 维修资金.")
+
+
+@strawberry.enum(description="入住状态 — how a room is occupied")
+class OccupancyType(Enum):
+    OWNER_OCCUPIED = "OWNER_OCCUPIED"
+    RENTED = "RENTED"
+    VACANT = "VACANT"
+
+
+@strawberry.enum(description="报修工单状态 (DOMAIN.md §3.6)")
+class RepairStatus(Enum):
+    REPORTED = "REPORTED"
+    DISPATCHED = "DISPATCHED"
+    IN_REPAIR = "IN_REPAIR"
+    AWAITING_RATING = "AWAITING_RATING"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(description="报修类型: 水电/门窗/公共部位/电梯/绿化")
+class RepairCategory(Enum):
+    WATER_ELECTRIC = "WATER_ELECTRIC"
+    DOOR_WINDOW = "DOOR_WINDOW"
+    COMMON_AREA = "COMMON_AREA"
+    ELEVATOR = "ELEVATOR"
+    GREENING = "GREENING"
+
+
+@strawberry.enum(description="表决意见: 同意/反对/弃权")
+class VoteChoice(Enum):
+    FOR = "FOR"
+    AGAINST = "AGAINST"
+    ABSTAIN = "ABSTAIN"
+
+
+@strawberry.type(description="业主 / 租户 — a person the property records name for a room")
+class PropertyParty:
+    name: str | None = strawberry.field(description="As written; co-owners joined 张三、李四")
+    room_code: str | None = strawberry.field(description="房屋编码 / 房号 as the body writes it")
+    committee_role: str | None = strawberry.field(
+        description="业委会职务 (主任/副主任/委员) on the owners' roster, else null")
+    source: Provenance
+    phone_raw: strawberry.Private[str | None] = None
+    # (household key or "", community code): where the contact grant is checked and audited.
+    scope: strawberry.Private[tuple[str, str]] = ("", "")
+
+    @strawberry.field(description="Phone: in full with a full contact grant, else masked")
+    def phone(self, info: strawberry.Info) -> str | None:
+        if not self.phone_raw:
+            return None
+        if info.context.access.level("contact", *self.scope) == "full":
+            found = [p.value for p in parse_phones(self.phone_raw) if p.value]
+            return found[0] if found else masked_phone(self.phone_raw)
+        return masked_phone(self.phone_raw)
+
+
+@strawberry.type(description="物业费 — fee rate and arrears of the household's room")
+class PropertyFees:
+    fee_rate: float | None = strawberry.field(description="物业费单价, 元/㎡·月")
+    arrears_months: int | None = strawberry.field(description="欠费月数")
+    area: float | None = strawberry.field(description="建筑面积 m² the fee is billed on")
+
+
+@strawberry.type(description="房屋台账 — one room as the property company keeps it")
+class Occupancy:
+    room_code: str | None
+    compound: str | None
+    occupancy: OccupancyType | None
+    area: float | None = strawberry.field(description="建筑面积 m²")
+    parking_space: str | None = strawberry.field(description="车位号")
+    source: Provenance
+
+
+@strawberry.type(description="报修工单 — a repair order")
+class RepairOrder:
+    number: str | None = strawberry.field(description="报修单号")
+    reported_at: str | None
+    room_code: str | None
+    category: RepairCategory | None
+    content: str | None
+    reporter: str | None
+    worker: str | None = strawberry.field(description="派工人")
+    status: RepairStatus | None
+    finished_at: str | None
+    rating: int | None = strawberry.field(description="评价 1–5")
+    hotline_ref: str | None = strawberry.field(description="12345 工单号 it was opened from")
+    source: Provenance
+    # (household key, community code): where the appeals grant is checked and audited.
+    scope: strawberry.Private[tuple[str, str]] = ("", "")
+
+    @strawberry.field(description="The 12345 work order this order was opened from "
+                      "(`hotlineRef`), from whichever body provides work orders (appeals group)")
+    async def hotline_ticket(
+        self, info: strawberry.Info
+    ) -> Annotated[Appeal, strawberry.lazy("gateway.schema.records")] | None:
+        from gateway.resolvers.property import hotline_ticket
+
+        return await hotline_ticket(info, self.hotline_ref, self.scope)
+
+
+@strawberry.type(description="业主表决 — one owner's ballot on a community matter")
+class OwnerVote:
+    matter: str | None = strawberry.field(description="表决事项")
+    room_code: str | None
+    owner_name: str | None
+    area: float | None = strawberry.field(description="专有部分面积 m²")
+    choice: VoteChoice | None
+    method: str | None = strawberry.field(description="投票方式: 书面/线上/委托")
+    voted_on: str | None
+    source: Provenance
+
+
+@strawberry.type(description="物业 and 业委会 facts about one household")
+class HouseholdProperty:
+    occupancy: list[Occupancy]
+    owners: list[PropertyParty]
+    tenants: list[PropertyParty]
+    repair_orders: list[RepairOrder]
+    fees: PropertyFees | None
+    votes: list[OwnerVote]
+
+
+@strawberry.type(description="Repair orders of one status")
+class RepairStatusCount:
+    status: RepairStatus
+    count: int
+
+
+@strawberry.type(description="表决统计 — the tally of one matter in one compound. " + THRESHOLDS_NOTE)
+class VoteTally:
+    compound: str
+    matter: str
+    owners_total: int = strawberry.field(description="Owners on the roster (人数)")
+    area_total: float = strawberry.field(description="专有部分面积 on the roster, m²")
+    participants: int
+    participating_area: float
+    for_count: int
+    for_area: float
+    against_count: int
+    against_area: float
+    abstain_count: int
+    abstain_area: float
+    special_majority: bool = strawberry.field(
+        description="Needs ≥ 3/4 of the participants (改建/重建, 共有部分用途, 维修资金) [assumption]")
+    participation_met: bool = strawberry.field(
+        description="≥ 2/3 of the area and ≥ 2/3 of the owners took part [assumption]")
+    passed: bool = strawberry.field(
+        description="Participation met and the majority reached [assumption, see the type]")
+
+
+@strawberry.type(description="One compound's property picture: 业委会, 报修, 欠费")
+class CompoundProperty:
+    compound: str
+    committee_members: list[PropertyParty] = strawberry.field(
+        description="业委会 members (主任/副主任/委员) from the owners' roster")
+    repair_orders: list[RepairStatusCount]
+    open_repair_orders: int = strawberry.field(description="Not yet DONE or CANCELLED")
+    households_in_arrears: int = strawberry.field(
+        description="Households linked to a room with months in arrears")
+    votes: list[VoteTally]
+
+
+@strawberry.type(description="物业 and 业委会 across a community's compounds")
+class CommunityProperty:
+    compounds: list[CompoundProperty]
+    households_in_arrears: int
