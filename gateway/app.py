@@ -42,6 +42,7 @@ from gateway.settings import Settings
 from gateway.shedding import LoadShedder
 from gateway.subscriptions import (
     CREDENTIALS,
+    CURRENT_SERVICES,
     SCOPE_TRUSTED,
     Listener,
     TransportWS,
@@ -90,6 +91,7 @@ class GraphQLApp(LimitedView):
                 raise ConnectionRejectionError(dict(exc.extensions)) from exc
             context.access = Access(principal, context.access.policy)
         context.extra[CREDENTIALS] = headers  # each event authenticates again
+        context.extra[CURRENT_SERVICES] = lambda: self._services["current"]  # and reads anew
         return await super().on_ws_connect(context)
 
 

@@ -117,11 +117,16 @@ def demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after setup")] = True,
 ) -> None:
     """Generate the district if absent, start its partner systems, sync, and serve GraphiQL."""
-    from gateway.ops import run_demo
+    from gateway.ops import interrupt_on_sigterm, run_demo
 
     settings = _settings(data_dir)
-    asyncio.run(run_demo(settings, households=households, seed=seed, port=port,
-                         serve=serve_api, console=console))
+    interrupt_on_sigterm()
+    try:
+        asyncio.run(run_demo(settings, households=households, seed=seed, port=port,
+                             serve=serve_api, console=console))
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped; partner systems and PostgreSQL shut down[/yellow]")
+        raise typer.Exit(130) from None
 
 
 @app.command("export-schema")

@@ -17,6 +17,15 @@ query Household360($id: ID!) {
     appeals { kind number appealType status receivedAt source { body localId readAt } }
     careCards { kind number status source { body } }
     contactVisits { visitedOn mode member { name } source { body } }
+    property {
+      occupancy { roomCode compound occupancy area source { body localId readAt } }
+      owners { name roomCode committeeRole phone source { body } }
+      tenants { name phone source { body } }
+      repairOrdersConnection(first: 5) {
+        totalCount edges { node { number reportedAt category status worker source { body } } } }
+      votesConnection(first: 5) {
+        totalCount edges { node { matter choice votedOn source { body } } } }
+    }
     sourceRecords { partner entity localId linkMethod confidence }
   }
 }"""
@@ -27,7 +36,9 @@ query CommunityHouseholds($community: ID!, $after: String) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { id address { normalized }
-                   disputes { status } appeals { appealType }
+                   disputesConnection(first: 3) { totalCount edges { node { status } } }
+                   appealsConnection(first: 3) {
+                     totalCount edges { node { appealType source { body } } } }
                    responsibleMember { name } } }
   }
 }"""

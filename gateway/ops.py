@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -176,18 +177,33 @@ async def prepare_demo(settings: Settings, *, households: int, seed: int,
             await asyncio.to_thread(lambda: write_district(generate(households, seed=seed), folder))
     admin = await asyncio.to_thread(start_embedded, settings.data_dir / "pg")
     marker = folder / ".materialized"
-    with console.status("starting the partner systems (2 databases, 3 services, 1 drop folder)"):
+    # rc and party; hall, hotline, mediation and the property SaaS; the mass organisations' and
+    # the owners' committees' drops.
+    with console.status("starting the partner systems (2 databases, 4 services, 2 drop folders)"):
         district = await start_district(folder, admin, materialize=not marker.exists())
-    marker.touch()
-    district.write_partners_toml(settings.data_dir / "partners.toml")
-    uri = await resolve_store_uri(settings)
-    await upgrade_async(uri)
-    # The bodies onboarded by definition file only (gateway/onboard/definitions/): this process
-    # serves them, so it holds the `${VAR}`s they name.
-    os.environ.update(demo_vars(district))
-    await register_shipped(uri)
-    await run_sync(settings, console, partners=district.partners_config(), store_uri=uri)
+    try:
+        marker.touch()
+        district.write_partners_toml(settings.data_dir / "partners.toml")
+        uri = await resolve_store_uri(settings)
+        await upgrade_async(uri)
+        # The bodies onboarded by definition file only (gateway/onboard/definitions/): this
+        # process serves them, so it holds the `${VAR}`s they name.
+        os.environ.update(demo_vars(district))
+        await register_shipped(uri)
+        await run_sync(settings, console, partners=district.partners_config(), store_uri=uri)
+    except BaseException:  # interrupted while syncing: the simulators must not outlive us
+        district.stop()
+        raise
     return district, uri
+
+
+def interrupt_on_sigterm() -> None:
+    """SIGTERM unwinds the demo as Ctrl-C does (KeyboardInterrupt): through the `finally` that
+    stops the simulators and out of `asyncio.run`, so the embedded PostgreSQL's exit hook stops
+    it too. By default SIGTERM ends the process at once, and uvicorn, which shuts the app down
+    on it first, raises it again under the handler it found: this one. Call from the main
+    thread, before `asyncio.run`."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 async def _seed_agencies(uri: str, settings: Settings) -> list[dict[str, str]]:

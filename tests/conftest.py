@@ -28,10 +28,9 @@ from gateway.settings import Settings
 
 TEST_HOUSEHOLDS = int(os.environ.get("JUHELI_TEST_HOUSEHOLDS", "600"))
 PREFIX = f"jt{os.getpid()}_"
-# The property SaaS and the owners' committees reach the gateway by definition file only. (The
-# women's federation's shipped definition is left out here: the suite's ground truth still names
-# its records `massorg`; tests/onboard/ covers the conversion.)
-DEFINITION_BODIES = ("property", "owners")
+# The property SaaS, the owners' committees and the women's federation reach the gateway by
+# definition file only.
+DEFINITION_BODIES = ("property", "owners", "womenfed")
 
 
 @pytest.fixture(scope="session")

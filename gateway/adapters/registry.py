@@ -17,7 +17,6 @@ from gateway.adapters.resilience import PartnerPolicy, Resilient
 from gateway.adapters.sql import create_pool
 from gateway.onboard.build import UnboundVariable, build
 from gateway.onboard.model import Definition
-from gateway.onboard.narrow import Narrowed
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,6 @@ async def build_adapters(
     base = policy or PartnerPolicy(timeout_s=timeout_ms / 1000)
     out = await _defined(config, definitions, base)
     defined = {definition.body.slug for definition, _ in definitions}
-    # Only a definition that was built takes its entities over: else they would vanish.
-    superseded = _superseded([(d, v) for d, v in definitions if d.body.slug in out])
     for slug, conf in config.items():
         if slug in defined:  # its table only says where the definition's source lives
             continue
@@ -68,9 +65,6 @@ async def build_adapters(
             adapter = _FILES[slug](Path(str(conf["folder"])))
         else:
             raise ValueError(f"partner {slug!r} has no adapter module")
-        hidden = superseded.get(slug)
-        if hidden:
-            adapter = Narrowed(adapter, hidden)
         out[slug] = Resilient(Instrumented(adapter), own)
     return out
 
@@ -93,16 +87,6 @@ async def _defined(
             continue
         out[slug] = Resilient(Instrumented(adapter), own)
     return out
-
-
-def _superseded(definitions: Sequence[tuple[Definition, int]]) -> dict[str, frozenset[str]]:
-    """Per code partner, the entities definitions in force have taken over (onboard/narrow.py)."""
-    out: dict[str, set[str]] = {}
-    for definition, _ in definitions:
-        for taken in definition.supersedes:
-            partner, _, entity = taken.partition(".")
-            out.setdefault(partner, set()).add(entity)
-    return {partner: frozenset(entities) for partner, entities in out.items()}
 
 
 async def close_adapters(adapters: Mapping[str, Adapter]) -> None:

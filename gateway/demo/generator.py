@@ -6,7 +6,8 @@ its own way (`registry.py`, `events.py`, `appeals.py`, `groups.py`, `reception.p
 `write_district()` lays the result out as docs/partners.md expects:
 
     <folder>/rows/<partner>/<table>.jsonl    rc, party, hall, hotline, mediation, property, owners
-    <folder>/massorg/<YYYY-MM>/<file>         monthly drops (current 2026-11, older 2026-10)
+    <folder>/massorg/<YYYY-MM>/<file>         monthly drops of massorg and womenfed (current
+                                              2026-11, older 2026-10)
     <folder>/owners/<小区>业主委员会_….xlsx     the owners' committees' workbooks (§5.2)
     <folder>/truth.jsonl                      one line per partner record (§6)
     <folder>/district.json                    manifest with counts
@@ -86,7 +87,8 @@ def _write_down(world: World, households: int, seed: int) -> Out:
                             ("hall", ("banjian", "wuka", "daiban")),
                             ("hotline", ("workorders", "petitions")),
                             ("mediation", ("disputes",)),
-                            ("massorg", ("hardship_file", "volunteer", "pairing", "rights_case")),
+                            ("massorg", ("hardship_file", "volunteer", "pairing")),
+                            ("womenfed", ("rights_case",)),
                             ("property", ("projects", "houses", "repairs")),
                             ("owners", ("roster", "votes"))):
         out.rows[partner] = {t: [] for t in tables}  # fixed order, empty tables too
@@ -124,7 +126,8 @@ def write_district(district: District, folder: Path) -> None:
         for table, rows in district.rows[partner].items():
             write_jsonl(folder / "rows" / partner / f"{table}.jsonl", rows)
     created = generated_at(district.seed)
-    massorg = district.rows["massorg"]
+    # The women's federation's ledger lies in the drop folder it shares with the union and league.
+    massorg = {**district.rows["massorg"], **district.rows["womenfed"]}
     write_massorg_month(folder / "massorg", CURRENT_MONTH, massorg, created)
     # Last month's drop: the same ledgers without the most recently opened rows.
     older = {e: rows[: len(rows) * 19 // 20] for e, rows in massorg.items()}

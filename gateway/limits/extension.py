@@ -23,13 +23,20 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from typing import Any, Generic, TypeVar
 
-from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gateway.errors import (
     GatewayError,
     IntrospectionDisabled,
+    InvalidQuery,
     PageTooLarge,
     QueryTooCostly,
     QueryTooDeep,
@@ -39,7 +46,7 @@ from gateway.errors import (
 from gateway.limits.config import DEFAULT_LIMITS, Limits
 from gateway.limits.cost import Cost, estimate
 from gateway.limits.masking import code_errors
-from gateway.limits.shape import Shape, measure, select_operation
+from gateway.limits.shape import Shape, measure, operations, select_operation
 
 SCOPE_LIMITS = "juheli.limits"
 SCOPE_DOCUMENT = "juheli.document"
@@ -95,6 +102,15 @@ def shape_errors(shape: Shape, limits: Limits) -> list[GraphQLError]:
     return [_refusal(error) for broken, error in checks if broken]
 
 
+def _unnamed_choice(document: DocumentNode, name: str | None) -> list[GraphQLError]:
+    """The spec's GetOperation: several operations and no `operationName` is a request error,
+    where Strawberry would silently run the first one."""
+    if name is not None or len(operations(document)) < 2:
+        return []
+    return [_refusal(InvalidQuery("Must provide operationName: the document holds "
+                                  f"{len(operations(document))} operations"))]
+
+
 class LimitsExtension(SchemaExtension):
     def _scope(self) -> dict[str, Any]:
         request = getattr(self.execution_context.context, "request", None)
@@ -128,7 +144,9 @@ class LimitsExtension(SchemaExtension):
         assert document is not None
         key = (query, context.operation_name)
         shape = _SHAPES.get(key) or _SHAPES.put(key, measure(document, context.operation_name))
-        refused = shape_errors(shape, self.limits)
+        # Strawberry's `operation_name` falls back to the first operation's: ask what was sent.
+        sent = getattr(context, "_provided_operation_name", context.operation_name)
+        refused = shape_errors(shape, self.limits) + _unnamed_choice(document, sent)
         if refused:
             context.pre_execution_errors = refused
         else:

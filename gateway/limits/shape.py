@@ -7,7 +7,10 @@ fragment is measured once and reused, so a "fragment bomb" (F1 spreading F2 twic
 F3 twice, …) is counted in linear time; a spread that would close a cycle counts nothing (the
 validation rule `NoFragmentCyclesRule` refuses such a document anyway).
 
-Depth counts fields, the leaf included: `{ household { id } }` has depth 2. The subtrees of
+Depth counts fields, the leaf included: `{ household { id } }` has depth 2. A Relay page's
+`edges` adds none: `edges { node { … } }` is one step down to the items, so a connection costs
+one level more than a plain list (`{ households { edges { node { id } } } }` has depth 3), and
+a connection nested in another's items stays within reach. The subtrees of
 `__schema` and `__type` add no depth (GraphiQL's own introspection query nests `ofType` nine
 levels); whether they may run at all is the introspection setting's business.
 """
@@ -27,6 +30,8 @@ from graphql import (
 )
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+# A connection's list of edges: its `node` is the level that counts.
+RELAY_EDGES = "edges"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ class _Measure:
         inner = self.selections(node.selection_set)
         introspection = node.name.value in INTROSPECTION_FIELDS
         return Shape(
-            depth=0 if introspection else 1 + inner.depth,
+            depth=0 if introspection else inner.depth + (node.name.value != RELAY_EDGES),
             aliases=inner.aliases + (node.alias is not None),
             directives=inner.directives + len(node.directives or ()),
             introspection=introspection or inner.introspection,

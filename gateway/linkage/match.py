@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from gateway.linkage.normalize import Address, extract_address, name_similarity, parse_address
-from gateway.linkage.places import compound_key
+from gateway.linkage.places import compound_key, registered_building
 from gateway.linkage.weights import Level, Model
 
 # Weights (log-odds-like points). An ID number that agrees is near-certain; a shared household
@@ -160,8 +160,13 @@ def parse_subject_address(attrs: dict[str, Any], idx: Indexes) -> Address | None
     if addr.compound and (addr.compound.endswith("社区") or key not in idx.compound_keys):
         # A community named where the compound should be, or a name no compound here bears
         # (an old developer's name): say nothing rather than contradict.
-        addr = replace(addr, compound=None)
-    return addr
+        return replace(addr, compound=None)
+    if not addr.building or addr.building.isdigit():  # the usual case: nothing to resolve
+        return addr
+    compounds = [cid for (code, k), cid in idx.compound_ids.items()
+                 if k == key and (community is None or code == community)]
+    building = registered_building(addr.building, compounds, idx.building_ids)
+    return addr if building == addr.building else replace(addr, building=building)
 
 
 @dataclass(slots=True)

@@ -214,9 +214,6 @@ class Definition(_Strict):
     source: Source
     entities: dict[str, Entity] = Field(min_length=1)
     value_maps: dict[str, ValueMap] = Field(default_factory=dict)
-    supersedes: list[str] = Field(
-        default_factory=list, description="`<partner>.<entity>` of adapter code this definition "
-        "takes over: while it is in force, that code partner no longer serves the entity")
 
 
 VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")

@@ -24,11 +24,6 @@ PART = {"rest": "rest", "sql": "sql", "files": "file"}
 
 def check(definition: Definition) -> list[Found]:
     out = list(_body(definition))
-    for i, taken in enumerate(definition.supersedes):
-        partner, _, what = taken.partition(".")
-        if not partner or what not in definition.entities or partner == definition.body.slug:
-            out.append((("supersedes", i), f"{taken!r}: name `<code partner>.<entity>` of an "
-                        "entity this definition maps"))
     for name, entity in definition.entities.items():
         out.extend(_entity(definition, name, entity))
     return out

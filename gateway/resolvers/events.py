@@ -2,7 +2,8 @@
 
 Each event is delivered under a context of its own — the principal authenticated again (a key
 revoked since the connection opened ends the subscription), the grants as they are now, fresh
-loaders — so the Dispute or Appeal it carries is read live (or from the snapshot, as a query
+loaders over the process's adapters as they are now (a definition swapped since the connection
+opened has its old adapter closed after the grace period) — so the Dispute or Appeal it carries is read live (or from the snapshot, as a query
 falls back), masked, and audited exactly as `household { disputes }` would be.
 
 What counts as a referral (转办), over the unified record data (docs/subscriptions.md):
@@ -33,7 +34,7 @@ from gateway.errors import EventsUnavailable, Forbidden, GatewayError
 from gateway.resolvers import household as H
 from gateway.resolvers.fetch import body_of
 from gateway.schema.records import Appeal, Dispute
-from gateway.subscriptions import CREDENTIALS, Event, Gap, Listener
+from gateway.subscriptions import CREDENTIALS, CURRENT_SERVICES, Event, Gap, Listener
 
 Info = strawberry.Info[Context, None]
 
@@ -132,10 +133,12 @@ def _admit(info: Info, community: str) -> Listener:
     return listener
 
 
-async def _event_context(info: Info) -> Context:
-    """A context of the event's own: authenticated again, today's grants, fresh loaders."""
-    base = info.context
-    services, access = base.services, base.access
+async def event_context(base: Context) -> Context:
+    """A context of the event's own, from the connection's: authenticated again, today's
+    grants, fresh loaders over the Services in force now."""
+    current = base.extra.get(CURRENT_SERVICES)
+    services = current() if current is not None else base.services
+    access = base.access
     principal, policy = access.principal, access.policy
     credentials = base.extra.get(CREDENTIALS)
     if services.auth is not None:
@@ -148,7 +151,7 @@ async def _event_context(info: Info) -> Context:
 async def _deliver(info: Info, event: Event, community: str,
                    wanted: Callable[[Delivery], bool]) -> Delivery | None:
     """The event as this subscriber may see it, audited; None when it is not to be delivered."""
-    ctx = await _event_context(info)
+    ctx = await event_context(info.context)
     own = strawberry.Info(_raw_info=info._raw_info._replace(context=ctx), _field=info._field)
     row = await ctx.loaders.household_by_id.load(event.household)
     # Moved on, or outside the grant now: as a query would, say nothing of it.

@@ -10,11 +10,10 @@ from gateway.context import Context
 from gateway.errors import BadRequest
 from gateway.schema.household import Household
 from gateway.schema.node import Node
-from gateway.schema.pagination import PageInfo
+from gateway.schema.pagination import MAX_PAGE, PageInfo
 from gateway.schema.property import CommunityProperty
 
 Info = strawberry.Info[Context, None]
-MAX_PAGE = 100
 
 
 @strawberry.type

@@ -8,9 +8,11 @@ import strawberry
 
 from gateway.db.store import HouseholdRow
 from gateway.resolvers import household as R
+from gateway.resolvers import household_pages as RP_
 from gateway.resolvers import property as RP
 from gateway.schema import enums as E
 from gateway.schema.node import Node
+from gateway.schema.pagination import DEFAULT_PAGE, Connection
 from gateway.schema.party import PartyMember, Responsibility
 from gateway.schema.property import HouseholdProperty
 from gateway.schema.records import (
@@ -27,6 +29,12 @@ if TYPE_CHECKING:
     from gateway.schema.community import Building, Community
 
 Info = R.Info
+# The plain lists that grow are kept for the clients that read them, until then (pagination.md).
+_PAGED = "removal: 2027-06-30"
+
+
+def _use(connection: str) -> str:
+    return f"Use {connection}(first, after) ({_PAGED})"
 
 
 @strawberry.type(description="地址 — structured, plus every raw spelling the bodies used")
@@ -108,21 +116,24 @@ class Household(Node):
     async def responsibility_chain(self, info: Info) -> list[Responsibility] | None:
         return await R.responsibility_chain(info, self.row)
 
-    @strawberry.field(description="服务 — services from every body (办件, 代办, 帮扶, 结对, 维权)")
+    @strawberry.field(description="服务 — services from every body (办件, 代办, 帮扶, 结对, 维权)",
+                      deprecation_reason=_use("servicesConnection"))
     async def services(self, info: Info, filter: ServiceFilter | None = None) -> list[ServiceRecord] | None:
         return await R.services(info, self.row, filter.kinds if filter else None)
 
-    @strawberry.field(description="矛盾纠纷 — disputes from every body, de-duplicated")
+    @strawberry.field(description="矛盾纠纷 — disputes from every body, de-duplicated",
+                      deprecation_reason=_use("disputesConnection"))
     async def disputes(
         self, info: Info, status: list[E.DisputeStatus] | None = None
     ) -> list[Dispute] | None:
         return await R.disputes(info, self.row, status)
 
-    @strawberry.field(description="诉求 — 12345 work orders and petitions")
+    @strawberry.field(description="诉求 — 12345 work orders and petitions",
+                      deprecation_reason=_use("appealsConnection"))
     async def appeals(self, info: Info) -> list[Appeal] | None:
         return await R.appeals(info, self.row)
 
-    @strawberry.field(description="五卡 — care cards")
+    @strawberry.field(description="五卡 — care cards", deprecation_reason=_use("careCardsConnection"))
     async def care_cards(self, info: Info) -> list[CareCard] | None:
         return await R.care_cards(info, self.row)
 
@@ -131,13 +142,57 @@ class Household(Node):
     async def property(self, info: Info) -> HouseholdProperty | None:
         return await RP.household_property(info, self.row)
 
-    @strawberry.field(description="党员联系户走访 — contact visits")
+    @strawberry.field(description="党员联系户走访 — contact visits",
+                      deprecation_reason=_use("contactVisitsConnection"))
     async def contact_visits(self, info: Info) -> list[ContactVisit] | None:
         return await R.contact_visits(info, self.row)
 
-    @strawberry.field(description="来源记录 — every body's record linked to this household")
+    @strawberry.field(description="来源记录 — every body's record linked to this household",
+                      deprecation_reason=_use("sourceRecordsConnection"))
     async def source_records(self, info: Info) -> list[SourceRecord] | None:
         return await R.source_records(info, self.row)
+
+    # --- the lists that grow, paged (docs/pagination.md) --------------------------------------
+
+    @strawberry.field(description="服务 — services from every body, newest first (Relay)")
+    async def services_connection(
+        self, info: Info, filter: ServiceFilter | None = None, first: int | None = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Connection[ServiceRecord] | None:
+        kinds = filter.kinds if filter else None
+        return await RP_.services(info, self.row, kinds, first, after)
+
+    @strawberry.field(description="矛盾纠纷 — disputes from every body, de-duplicated, newest "
+                      "first (Relay)")
+    async def disputes_connection(
+        self, info: Info, status: list[E.DisputeStatus] | None = None,
+        first: int | None = DEFAULT_PAGE, after: str | None = None,
+    ) -> Connection[Dispute] | None:
+        return await RP_.disputes(info, self.row, status, first, after)
+
+    @strawberry.field(description="诉求 — 12345 work orders, petitions and receptions, newest "
+                      "first (Relay)")
+    async def appeals_connection(self, info: Info, first: int | None = DEFAULT_PAGE,
+                                 after: str | None = None) -> Connection[Appeal] | None:
+        return await RP_.appeals(info, self.row, first, after)
+
+    @strawberry.field(description="五卡 — care cards, newest first (Relay)")
+    async def care_cards_connection(self, info: Info, first: int | None = DEFAULT_PAGE,
+                                    after: str | None = None) -> Connection[CareCard] | None:
+        return await RP_.care_cards(info, self.row, first, after)
+
+    @strawberry.field(description="党员联系户走访 — contact visits, newest first (Relay)")
+    async def contact_visits_connection(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[ContactVisit] | None:
+        return await RP_.contact_visits(info, self.row, first, after)
+
+    @strawberry.field(description="来源记录 — every body's record linked to this household, by "
+                      "body, entity and local id (Relay)")
+    async def source_records_connection(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[SourceRecord] | None:
+        return await RP_.source_records(info, self.row, first, after)
 
 
 @strawberry.type(description="A household found by a search, with what matched")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.linkage.normalize import parse_phones
+from gateway.schema.pagination import DEFAULT_PAGE, Connection
 from gateway.schema.records import Provenance, masked_phone
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ THRESHOLDS_NOTE = (
     "of the exclusive area and ≥ 2/3 of the owners to take part; it passes with > 1/2 of the "
     "participating area and owners, or ≥ 3/4 of both for 改建/重建 (加装电梯), 改变共有部分用途 "
     "(停车位规划) and 维修资金.")
+# The plain lists that grow are kept for the clients that read them, until then (pagination.md).
+_PAGED = "removal: 2027-06-30"
 
 
 @strawberry.enum(description="入住状态 — how a room is occupied")
@@ -140,9 +143,25 @@ class HouseholdProperty:
     occupancy: list[Occupancy]
     owners: list[PropertyParty]
     tenants: list[PropertyParty]
-    repair_orders: list[RepairOrder]
+    repair_orders: list[RepairOrder] = strawberry.field(
+        deprecation_reason=f"Use repairOrdersConnection(first, after) ({_PAGED})")
     fees: PropertyFees | None
-    votes: list[OwnerVote]
+    votes: list[OwnerVote] = strawberry.field(
+        deprecation_reason=f"Use votesConnection(first, after) ({_PAGED})")
+
+    @strawberry.field(description="报修工单 — repair orders, newest first (Relay)")
+    def repair_orders_connection(self, first: int | None = DEFAULT_PAGE,
+                                 after: str | None = None) -> Connection[RepairOrder]:
+        from gateway.resolvers import property_pages
+
+        return property_pages.repair_orders(self.repair_orders, first, after)
+
+    @strawberry.field(description="业主表决 — ballots, newest first (Relay)")
+    def votes_connection(self, first: int | None = DEFAULT_PAGE,
+                         after: str | None = None) -> Connection[OwnerVote]:
+        from gateway.resolvers import property_pages
+
+        return property_pages.votes(self.votes, first, after)
 
 
 @strawberry.type(description="Repair orders of one status")
@@ -182,7 +201,15 @@ class CompoundProperty:
     open_repair_orders: int = strawberry.field(description="Not yet DONE or CANCELLED")
     households_in_arrears: int = strawberry.field(
         description="Households linked to a room with months in arrears")
-    votes: list[VoteTally]
+    votes: list[VoteTally] = strawberry.field(
+        deprecation_reason=f"Use votesConnection(first, after) ({_PAGED})")
+
+    @strawberry.field(description="表决统计 — one tally per matter voted on, by matter (Relay)")
+    def votes_connection(self, first: int | None = DEFAULT_PAGE,
+                         after: str | None = None) -> Connection[VoteTally]:
+        from gateway.resolvers import property_pages
+
+        return property_pages.tallies(self.votes, first, after)
 
 
 @strawberry.type(description="物业 and 业委会 across a community's compounds")

@@ -20,11 +20,10 @@ from gateway.errors import (
 from gateway.linkage import review as R
 from gateway.resolvers.fetch import body_of
 from gateway.schema import enums as E
-from gateway.schema.community import MAX_PAGE
 from gateway.schema.community import communities as communities_of
 from gateway.schema.household import Household
 from gateway.schema.node import Node
-from gateway.schema.pagination import PageInfo
+from gateway.schema.pagination import MAX_PAGE, PageInfo
 from gateway.schema.records import (
     LinkEvidence,
     SourceRecord,

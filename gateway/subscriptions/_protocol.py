@@ -38,6 +38,9 @@ from gateway.limits.extension import SCOPE_LIMITS
 
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-purpose", "x-officer")
 CREDENTIALS = "juheli.ws_credentials"  # context.extra: the connection's credential headers
+# context.extra: `() -> Services` in force now. A connection outlives a definition swap
+# (gateway/onboard/live.py), and the adapters it began with are closed after the grace period.
+CURRENT_SERVICES = "juheli.current_services"
 SCOPE_TRUSTED = "juheli.trusted_documents"  # the websocket's scope: the guard's TrustedDocuments
 
 

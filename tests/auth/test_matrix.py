@@ -23,6 +23,7 @@ GROUP_FIELDS = {
     "disputes": (("disputes",), "disputes { number parties { name } }"),
     "appeals": (("appeals",), "appeals { number }"),
     "party": (("responsibleMember",), "responsibleMember { name }"),
+    "property": (("property",), "property { occupancy { roomCode occupancy } owners { name } }"),
 }
 
 
@@ -45,7 +46,7 @@ async def world(synced: Any, store_uri: str) -> dict[str, Any]:
                JOIN links l ON l.household_id = h.id AND l.status IN ('auto', 'confirmed')
                JOIN source_records s ON s.id = l.source_record_id
                WHERE s.entity IN ('dispute', 'ticket', 'service_case', 'resident',
-                                  'responsibility')
+                                  'responsibility', 'occupancy', 'owner')
                GROUP BY h.key, h.community_code ORDER BY kinds DESC, h.key LIMIT 1""")
         other = await conn.fetchrow(
             "SELECT key, community_code FROM households WHERE community_code <> $1 "
@@ -104,6 +105,10 @@ def _check_shown(group: str, level: str, household: dict[str, Any]) -> None:
         assert all(("*" in n) == (level == "masked") for n in names), names
     elif group == "party" and value is not None:
         assert ("*" in (value["name"] or "*")) == (level == "masked"), value
+    elif group == "property":
+        assert value["occupancy"], "the household's rooms shown"
+        names = [o["name"] for o in value["owners"] if o["name"] and len(o["name"]) > 1]
+        assert names and all(("*" in n) == (level == "masked") for n in names), names
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -191,3 +196,33 @@ async def test_anonymous_callers_see_no_household(world: dict[str, Any], client:
     body = (await client.post("/graphql", headers={"Authorization": ""}, json={
         "query": QUERY, "variables": {"id": f"Household:{world['home']}"}})).json()
     assert body["data"]["household"] is None
+
+
+async def _property_audits(uri: str, agency: str, household: str) -> int:
+    conn = await asyncpg.connect(uri)
+    try:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE agency = $1 AND $2 = ANY(households) "
+            "AND 'property' = ANY(field_groups)", agency, household)
+        return count
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_property_read_is_audited_when_granted(
+    role: str, world: dict[str, Any], keys: dict[str, str], client: Any, store_uri: str
+) -> None:
+    policy: Policy = world["policy"]
+    expected = _expected(policy, role, "property", "case_handling", world["community"])
+    before = await _property_audits(store_uri, f"matrix-{role}", world["home"])
+    body = (await client.post("/graphql", headers=agency_headers(keys[role]), json={
+        "query": "query($id: ID!) { household(id: $id) { " + GROUP_FIELDS["property"][1] + " } }",
+        "variables": {"id": f"Household:{world['home']}"}})).json()
+    after = await _property_audits(store_uri, f"matrix-{role}", world["home"])
+    if expected in {"masked", "full"}:
+        assert body["data"]["household"]["property"]["occupancy"], (role, body)
+        assert after == before + 1, (role, expected)
+    else:
+        assert _errors(body) == {"property": expected}, (role, body)
+        assert after == before, (role, expected)

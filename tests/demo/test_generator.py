@@ -26,7 +26,7 @@ TABLE_KEYS = {
     ("hall", "wuka"): "kh", ("hall", "daiban"): "dbdh", ("hotline", "workorders"): "gdbh",
     ("hotline", "petitions"): "xfjbh", ("mediation", "disputes"): "caseId",
     ("massorg", "hardship_file"): "职工编号", ("massorg", "volunteer"): "志愿者编号",
-    ("massorg", "pairing"): "台账编号", ("massorg", "rights_case"): "编号",
+    ("massorg", "pairing"): "台账编号", ("womenfed", "rights_case"): "编号",
 }  # fmt: skip
 ENTITY = {
     "community": "community", "hu": "household", "ren": "resident", "huiyi": "meeting",
@@ -122,7 +122,7 @@ def test_truth_covers_every_record(district: District, world: World) -> None:
     pids, hids = {p.pid for p in world.persons}, {h.hid for h in world.households}
     assert {t["person"] for t in district.truth} - {None} <= pids
     assert {t["household"] for t in district.truth} - {None} <= hids
-    outsiders = [t for t in district.truth if t["partner"] in ("hotline", "massorg")
+    outsiders = [t for t in district.truth if t["partner"] in ("hotline", "massorg", "womenfed")
                  and t["household"] is None]
     assert outsiders  # a petitioner or volunteer from elsewhere
 
@@ -145,6 +145,9 @@ def test_massorg_files_decode(folder: Path, district: District) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert tuple(rows[0]) == HEADERS["rights_case"]
+    # The women's federation's ledger, a body of its own, shares the mass organisations' drop.
+    assert {r[0] for r in rows[1:] if r and r[0]} == {
+        row["编号"] for row in district.rows["womenfed"]["rights_case"]}
     book = CalamineWorkbook.from_path(str(month / "工会_困难职工档案_202611.xlsx"))
     assert book.sheet_names == ["困难职工档案"]
     sheet = book.get_sheet_by_name("困难职工档案").to_python()

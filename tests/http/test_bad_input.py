@@ -178,7 +178,8 @@ REQUEST_ERRORS = [
     pytest.param({"query": "query A { __typename }", "operationName": "B"},
                  "GRAPHQL_VALIDATION_FAILED", id="unknown-operation"),
     pytest.param({"query": "{ households { edges { node { community { households { edges { node "
-                           "{ id } } } } } } } }"}, "QUERY_TOO_DEEP", id="limit"),
+                           "{ community { households { edges { node { id } } } } } } } } } } } }"},
+                 "QUERY_TOO_DEEP", id="limit"),
 ]
 
 

@@ -57,7 +57,8 @@ def test_a_manifest_is_checked_whole_and_nothing_is_added_on_any_problem(
         sha("{ communitys { name } }"): "{ communitys { name } }",  # not valid
         sha(examples.HOUSEHOLD_360.replace("body", "body bodies")): "placeholder",
     }
-    deep = "{ households { edges { node { community { households { edges { node { id } } } } } } } }"
+    deep = ("{ households { edges { node { community { households { edges { node { community { "
+            "households { edges { node { id } } } } } } } } } } } }")
     bad[sha(deep)] = deep
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad), encoding="utf-8")
@@ -66,7 +67,7 @@ def test_a_manifest_is_checked_whole_and_nothing_is_added_on_any_problem(
     assert result.exit_code == 2
     out = result.output
     assert "is not the sha256 of its document" in out and "hashAlgorithm 'sha256'" in out
-    assert "Cannot query field 'communitys'" in out and "Query depth 8" in out
+    assert "Cannot query field 'communitys'" in out and "Query depth 9" in out
     assert "nothing was added" in out
     listed = runner.invoke(app, ["documents", "list", "--data-dir", str(tmp_path)],
                            env={"DATABASE_URL": store_uri})

@@ -70,13 +70,16 @@ async def test_field_duplication(dev: httpx.AsyncClient, spy: Spy) -> None:
 
 
 async def test_deep_nesting(dev: httpx.AsyncClient, spy: Spy) -> None:
-    deep = "{ households { edges { node { community { households { edges { node { id } } } } } } } }"
+    # households → node → community → households → node → community → households → node → id
+    deep = ("{ households { edges { node { community { households { edges { node { community { "
+            "households { edges { node { id } } } } } } } } } } } }")
     body = await refused(await dev.post("/graphql", json={"query": deep}), spy, 200,
                          "QUERY_TOO_DEEP")
-    assert body["errors"][0]["extensions"]["depth"] == 8
+    assert body["errors"][0]["extensions"]["depth"] == 9
     through_fragments = """{ households { ...E } }
         fragment E on HouseholdConnection { edges { node { ...N } } }
-        fragment N on Household { community { households { edges { node { id } } } } }"""
+        fragment N on Household { community { households { edges { node { community {
+            households { edges { node { id } } } } } } } } }"""
     await refused(await dev.post("/graphql", json={"query": through_fragments}), spy, 200,
                   "QUERY_TOO_DEEP")
     braces = "{ a" + " { a" * 400 + " }" * 401  # deeper than the parser goes
@@ -86,7 +89,8 @@ async def test_deep_nesting(dev: httpx.AsyncClient, spy: Spy) -> None:
 
 async def test_circular_fragments(dev: httpx.AsyncClient, spy: Spy) -> None:
     cycle = """{ households { edges { node { ...A } } } }
-        fragment A on Household { building { community { households { edges { node { ...B } } } } } }
+        fragment A on Household { building { community { households { edges { node {
+            community { households { edges { node { ...B } } } } } } } } } }
         fragment B on Household { ...A }"""
     response = await asyncio.wait_for(dev.post("/graphql", json={"query": cycle}), 10)
     await refused(response, spy, 200, "QUERY_TOO_DEEP")

@@ -34,8 +34,9 @@ def test_depth_default_is_the_deepest_documented_query() -> None:
     depths = {name: measure(parse(text)).depth for name, text in documented_queries().items()}
     assert len(depths) >= 6
     deepest = max(depths, key=lambda name: depths[name])
-    # linkReviewQueue → edges → node → proposedHousehold → address → normalized
-    assert (deepest, depths[deepest]) == ("linkage.md#0", 6)
+    # households → (edges) node → appealsConnection → (edges) node → source → body: a Relay
+    # page's `edges { node }` is one level
+    assert depths[deepest] == 6 and depths["COMMUNITY_PAGE"] == 6
     assert DEFAULT_LIMITS.max_depth == depths[deepest], "the smallest default that fits them all"
 
 
@@ -54,8 +55,8 @@ def test_depth_counts_fields_through_fragments_not_the_fragments() -> None:
     fragment H on Household { ... on Household { community { ...C } } }
     fragment C on Community { households { edges { node { id } } } }
     """
-    # household → community → households → edges → node → id
-    assert measure(parse(doc)).depth == 6
+    # household → community → households → (edges) node → id
+    assert measure(parse(doc)).depth == 5
 
 
 def test_aliases_and_directives_count_every_spread() -> None:

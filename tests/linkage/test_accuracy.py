@@ -7,6 +7,20 @@ from typing import Any
 
 import asyncpg
 
+# Records about a room rather than a person: each of their subjects (owner, tenant) is linked on
+# its own, and the record is placed where one of them lives.
+ROOM_ENTITIES = ("occupancy",)
+
+
+def _placed(rows: list[Any]) -> dict[tuple[str, str, str], set[str]]:
+    """Per record, the household keys its subjects were linked to (empty: none was)."""
+    out: dict[tuple[str, str, str], set[str]] = {}
+    for r in rows:
+        keys = out.setdefault((r["partner"], r["entity"], r["local_id"]), set())
+        if r["key"]:
+            keys.add(r["key"])
+    return out
+
 
 async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
                                                    truth: list[dict[str, Any]]) -> None:
@@ -20,29 +34,33 @@ async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
                FROM source_records s LEFT JOIN links l ON l.source_record_id = s.id
                LEFT JOIN households h ON h.id = l.household_id
                  AND l.status IN ('auto', 'confirmed')
-               WHERE (s.partner <> 'rc' OR s.entity = 'reception') AND s.subject = 0
-                 AND coalesce(s.attrs->>'targetLevel', 'household') = 'household'""")
+               WHERE (s.partner <> 'rc' OR s.entity = 'reception')
+                 AND (s.subject = 0 OR s.entity = ANY($1::text[]))
+                 AND coalesce(s.attrs->>'targetLevel', 'household') = 'household'""",
+            list(ROOM_ENTITIES))
     finally:
         await conn.close()
     ENTITY_TRUTH = {"organization"}
     right = wrong = missed = 0
     per_partner: Counter[str] = Counter()
     per_partner_total: Counter[str] = Counter()
-    for r in rows:
-        if r["entity"] in ENTITY_TRUTH:
+    for (partner, entity, local_id), keys in _placed(rows).items():
+        if entity in ENTITY_TRUTH:
             continue
-        expected = truth_household.get((r["partner"], r["entity"], r["local_id"]))
+        expected = truth_household.get((partner, entity, local_id))
         if expected is None:
             continue
-        per_partner_total[r["partner"]] += 1
-        got = registry.get(r["key"]) if r["key"] else None
-        if got == expected:
-            right += 1
-            per_partner[r["partner"]] += 1
-        elif got is None:
-            missed += 1
-        else:
+        per_partner_total[partner] += 1
+        # A room is the household's that lives in it: the owner's subject places an
+        # owner-occupied room, the tenant's a rented one. Any other household is wrong.
+        placed = {registry.get(k) for k in keys}
+        if placed - {expected}:
             wrong += 1
+        elif placed:
+            right += 1
+            per_partner[partner] += 1
+        else:
+            missed += 1
     total = right + wrong + missed
     assert total > 1000
     recall = right / total
@@ -50,12 +68,13 @@ async def test_records_link_to_the_right_household(synced: Any, store_uri: str,
     print(f"\nlinkage: {right}/{total} right ({recall:.3f}), precision {precision:.4f}, "
           f"missed {missed}, wrong {wrong}; per partner "
           + ", ".join(f"{p} {per_partner[p]}/{n}" for p, n in sorted(per_partner_total.items())))
-    # The property company writes no ID numbers and names the buyer on the contract, often not
-    # who lives in the room: its rooms link by name, phone and room code only, and fewer of them
-    # (measured: 76%). The linkage issue's target is over the other bodies.
+    # The property company writes no ID numbers and names the buyer on the contract, at times
+    # a former owner who lives elsewhere: its rooms link by name, phone and room code only, and
+    # fewer of them (measured: 96% at 600 households, the owner or the tenant placing a room,
+    # its `A03` building codes resolved). The linkage issue's target is over the other bodies.
     rest = sum(n for p, n in per_partner_total.items() if p != "property")
     assert (right - per_partner["property"]) / rest >= 0.98  # the linkage issue's target
-    assert per_partner["property"] / per_partner_total["property"] >= 0.7
+    assert per_partner["property"] / per_partner_total["property"] >= 0.93
     assert precision >= 0.995
 
 

@@ -37,7 +37,9 @@ async def test_district_linkage_measured_on_interchange_files(
     synced: Any, store_uri: str, world_folder: Path, tmp_path: Path
 ) -> None:
     done = await export_store(store_uri, world_folder / "truth.jsonl", tmp_path)
-    assert done.records > 4000 and done.with_truth > 0.9 * done.records
+    # Without a true household: the property bodies' rooms and ballots of owners who live
+    # elsewhere (about one record in eight since those bodies joined).
+    assert done.records > 4000 and done.with_truth > 0.85 * done.records
     result = evaluate(done.records_path, done.truth_path)
     print("\n" + "\n".join(report(result)))
     assert result.households.precision >= 0.99

@@ -1,6 +1,6 @@
 """The demo onboards its three definition-file bodies: after `register_shipped` a sync of the
 district stores the property SaaS's, the owners' committees' and the women's federation's
-records — the rights cases from the definition, no longer from the massorg module."""
+records — the rights cases from the definition alone, none from the massorg module."""
 
 from __future__ import annotations
 
@@ -40,5 +40,5 @@ async def test_the_demo_bodies_arrive_by_definition_only(
     for entity in ("owner", "owner_vote"):
         assert stored[("owners", entity)] == want[("owners", entity)]
     assert ("massorg", "rights_case") not in stored
-    assert stored[("womenfed", "rights_case")] == want[("massorg", "rights_case")]
+    assert stored[("womenfed", "rights_case")] == want[("womenfed", "rights_case")]
     assert stored[("massorg", "volunteer")] > 0  # the module keeps the union and youth league

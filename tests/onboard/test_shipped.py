@@ -14,7 +14,6 @@ from gateway.onboard.build import build
 from gateway.onboard.loader import load_file
 
 SHIPPED = Path(__file__).resolve().parents[2] / "gateway" / "onboard" / "definitions"
-TRUTH = {"property": "property", "owners": "owners", "womenfed": "massorg"}
 
 
 def env_of(district: Any) -> dict[str, str]:
@@ -47,8 +46,8 @@ async def test_a_shipped_definition_reads_its_body_whole(
     finally:
         await adapter.aclose()
     expected = Counter(t["entity"] for t in truth
-                       if t["partner"] == TRUTH[slug] and t["entity"] in definition.entities)
-    if slug == "womenfed":  # the drop's planted noise (docs/partners.md §4), as the code had it
+                       if t["partner"] == slug and t["entity"] in definition.entities)
+    if slug == "womenfed":  # the drop's planted noise (docs/partners.md §4)
         assert bad and all("duplicate key" in b or "missing key" in b for b in bad), bad
     else:
         assert bad == []

@@ -71,7 +71,9 @@ async def test_rooms_link_to_the_households_that_live_in_them(
     right = sum(hubh.get(rooms[house]["household"] or "") == key for key, house in pairs)
     lived_in = sum(1 for t in rooms.values() if t["household"])
     assert pairs and right / len(pairs) > 0.9  # precision of the property-to-household links
-    assert right / lived_in > 0.6  # recall: no ID numbers, only names, phones and room codes
+    # Recall: no ID numbers, only names, phones and room codes (measured 0.955 at 600
+    # households; the misses name a former owner who lives elsewhere).
+    assert right / lived_in > 0.93
 
 
 async def test_household_property_shows_its_rooms_fees_and_orders(

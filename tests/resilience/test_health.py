@@ -7,13 +7,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 
 from gateway import examples
 from tests.resilience._serving import DEAD_DSN, DEAD_URL, household_with, serving
 
 
-def all_down(district: Any) -> dict[str, Any]:
+async def all_down(district: Any, store_uri: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for slug, conf in district.partners_config().items():
         if conf["kind"] == "sql":
@@ -22,13 +23,21 @@ def all_down(district: Any) -> dict[str, Any]:
             config[slug] = {**conf, "base_url": DEAD_URL}
         else:
             config[slug] = {**conf, "folder": str(Path(conf["folder"]).with_name("gone"))}
+    # The bodies onboarded by definition files: the same table moves their source out of reach.
+    conn = await asyncpg.connect(store_uri)
+    try:
+        defined = await conn.fetch("SELECT DISTINCT slug FROM partner_definitions")
+    finally:
+        await conn.close()
+    for row in defined:
+        config[row["slug"]] = {"base_url": DEAD_URL, "folder": str(district.folder / "gone")}
     return config
 
 
 async def test_the_gateway_starts_and_serves_with_every_partner_down(
     synced: Any, district: Any, store_uri: str, settings: Any, district_key: str,
 ) -> None:
-    down = all_down(district)
+    down = await all_down(district, store_uri)
     async with serving(settings, store_uri, down, district_key) as client:
         alive = await client.get("/healthz")
         assert (alive.status_code, alive.json()) == (200, {"status": "ok"})

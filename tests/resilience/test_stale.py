@@ -81,7 +81,7 @@ KINDS = [
     pytest.param("hall", ("service_case",), "services", _rest_down, "PARTNER_UNAVAILABLE",
                  id="rest"),
     pytest.param("rc", ("resident",), "residents", _sql_down, "PARTNER_UNAVAILABLE", id="sql"),
-    pytest.param("massorg", ("hardship_file", "pairing", "rights_case"), "services", _files_gone,
+    pytest.param("massorg", ("hardship_file", "pairing"), "services", _files_gone,
                  "PARTNER_UNAVAILABLE", id="files"),
 ]
 

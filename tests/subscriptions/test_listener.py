@@ -66,7 +66,8 @@ async def test_a_killed_connection_reconnects_with_gap_markers(events_store: str
         async with listener.feed("C1") as feed:
             killed = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = $1 AND pid <> pg_backend_pid()", APPLICATION_NAME)
+                "WHERE application_name = $1 AND pid <> pg_backend_pid() "
+                "AND datname = current_database()", APPLICATION_NAME)  # not other tests' stores
             assert killed == 1
             lost = await next_item(feed)
             assert isinstance(lost, Gap) and lost.resumed_at is None

@@ -184,7 +184,7 @@ async def test_a_lost_events_connection_is_told_to_the_subscriber(
     try:  # both processes' listeners lose their connection
         killed = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = 'juheli-events'")
+            "WHERE application_name = 'juheli-events' AND datname = current_database()")
         assert killed == 2
     finally:
         await conn.close()

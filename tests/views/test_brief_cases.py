@@ -125,10 +125,11 @@ class World:
         return load_rows(self.folder, partner, table) if path.exists() else []
 
     def _massorg(self) -> dict[str, list[dict[str, Any]]]:
-        """The mass organisations' ledgers as generated (their drops are spreadsheets)."""
+        """The mass organisations' ledgers as generated (their drops are spreadsheets): the
+        union's and league's (`massorg`) and the women's federation's (`womenfed`)."""
         manifest = orjson.loads((self.folder / "district.json").read_bytes())
-        rows: dict[str, list[dict[str, Any]]] = generate(
-            manifest["households"], seed=manifest["seed"]).rows["massorg"]
+        generated = generate(manifest["households"], seed=manifest["seed"]).rows
+        rows: dict[str, list[dict[str, Any]]] = {**generated["massorg"], **generated["womenfed"]}
         drop = self.folder / "massorg" / "2026-11" / "妇联_维权来访登记_202611.csv"
         with drop.open(encoding="utf-8-sig", newline="") as fh:
             assert {r["编号"] for r in csv.DictReader(fh) if r["编号"]} == {
@@ -182,8 +183,9 @@ class World:
 
     def _mass(self, entity: str, key: str, opened: str, r: dict[str, Any], body: str) -> Report:
         # Ledger dates are typed every which way (Excel serials, 2025年3月7日 …).
+        partner = "womenfed" if entity == "rights_case" else "massorg"  # a body of its own
         return self._report(
-            "massorg", entity, r[key], opened=parse_date(r[opened]), body=body, kind="service",
+            partner, entity, r[key], opened=parse_date(r[opened]), body=body, kind="service",
             category="MARRIAGE_FAMILY",
             dispute=entity == "rights_case" and r["问题类别"] in ("婚姻家庭", "家庭暴力"))
 

@@ -447,7 +447,7 @@ def expected_needs(d: District, s: Scope) -> dict[str, set[str]]:
                 and unmediated(d.of("hotline", "ticket", r["gdbh"]), opened)):
             reports.add(d.of("hotline", "ticket", r["gdbh"]))
     for r in rights_cases(d):
-        key = d.of("massorg", "rights_case", r["编号"])
+        key = d.of("womenfed", "rights_case", r["编号"])
         if r["问题类别"] in ("婚姻家庭", "家庭暴力") and unmediated(key, parse_date(r["日期"])):
             reports.add(key)
     visited = {d.of("party", "contact_visit", r["zfid"]) for r in d.rows("party", "zoufang")

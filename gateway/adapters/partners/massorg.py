@@ -1,6 +1,7 @@
-"""群团 mass organizations: monthly spreadsheet drops of the trade union, youth league and
-women's federation (docs/partners.md §4). Chinese headers, GBK or UTF-8-with-BOM CSVs, XLSX with
-a title row; ID numbers often masked or 15-digit.
+"""群团 mass organizations: monthly spreadsheet drops of the trade union and the youth league
+(docs/partners.md §4). Chinese headers, GBK CSVs, XLSX with a title row; ID numbers often masked
+or 15-digit. The women's federation's ledger lies in the same folder but is a body of its own,
+reached by its definition file alone (gateway/onboard/definitions/womenfed.yaml).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from gateway.adapters.files import FileDropAdapter, FileEntity
 from gateway.adapters.partners._values import mapped, text
 
 SLUG = "massorg"
-INFO = PartnerInfo(SLUG, "Mass organizations (union, youth league, women's federation)",
-                   "群团组织(工会/共青团/妇联)", "files")
+INFO = PartnerInfo(SLUG, "Mass organizations (union, youth league)", "群团组织(工会/共青团)",
+                   "files")
 
 HARDSHIP = {"深度困难": "DEEP", "相对困难": "RELATIVE", "意外致困": "ACCIDENTAL"}
-BODY = {"hardship_file": "工会", "volunteer": "共青团", "pairing": "共青团", "rights_case": "妇联"}
+BODY = {"hardship_file": "工会", "volunteer": "共青团", "pairing": "共青团"}
 
 
 def _record(entity: str, key: str, data: dict[str, Any], subject: Subject,
@@ -61,25 +62,10 @@ def _pairing(row: Mapping[str, Any], read_at: datetime) -> Record:
     return _record("pairing", key, data, subject, row, read_at)
 
 
-def _rights_case(row: Mapping[str, Any], read_at: datetime) -> Record:
-    key = text(row["编号"]) or ""
-    data = {"number": key, "name": text(row.get("来访人")), "idNumber": text(row.get("身份证号")),
-            "phone": text(row.get("电话")), "address": text(row.get("住址")),
-            "channel": text(row.get("方式")), "category": text(row.get("问题类别")),
-            "handling": text(row.get("处理方式")), "openedOn": text(row.get("日期")),
-            "followUp": text(row.get("回访"))}
-    subject = Subject(name=row.get("来访人"), id_number=row.get("身份证号"), phone=row.get("电话"),
-                      address=row.get("住址"), role="visitor")
-    return _record("rights_case", key, data, subject, row, read_at)
-
-
-RIGHTS_CASE = FileEntity("妇联_维权来访登记_*.csv", "编号", _rights_case)
-
 ENTITIES = {
     "hardship_file": FileEntity("工会_困难职工档案_*.xlsx", "职工编号", _hardship, sheet="困难职工档案"),
     "volunteer": FileEntity("共青团_志愿者名册_*.csv", "志愿者编号", _volunteer),
     "pairing": FileEntity("共青团_帮扶台账_*.csv", "台账编号", _pairing),
-    "rights_case": RIGHTS_CASE,
 }
 
 
