@@ -24,12 +24,14 @@ import asyncpg
 import httpx
 from rich.console import Console
 
-from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.adapters.registry import close_adapters
 from gateway.app import resolve_store_uri
 from gateway.db.embedded import start_embedded
 from gateway.db.migrate import upgrade_async
 from gateway.demo.district import RunningDistrict, start_district
 from gateway.linkage.link import link_all
+from gateway.onboard.live import partner_adapters
+from gateway.onboard.shipped import demo_vars, register_shipped
 from gateway.settings import Settings
 from gateway.sync import SyncReport, sync_all
 
@@ -230,15 +232,25 @@ async def migrate_and_sync(settings: Settings, district: RunningDistrict, setup:
     the store's URI."""
     uri = await resolve_store_uri(settings)
     _, setup.migrate_s = await timed(upgrade_async(uri))
+    await register_definitions(uri, district)
     await sync_and_link(uri, district.partners_config(), setup, link=link)
     return uri
+
+
+async def register_definitions(uri: str, district: RunningDistrict) -> None:
+    """The shipped definition files, registered as `gateway demo` does, with the environment
+    they read (where the district's property SaaS and drop folders are)."""
+    os.environ.update(demo_vars(district))
+    await register_shipped(uri)
 
 
 async def sync_and_link(uri: str, partners: dict[str, Any], setup: Setup, *,
                         link: bool = True) -> None:
     """The sync feed one partner at a time (resumes from stored cursors), then linkage."""
-    adapters = await build_adapters(partners, timeout_ms=30_000)
     pool = await asyncpg.create_pool(uri, min_size=1, max_size=4)
+    # The bodies onboarded by definition file (property, owners' committees, women's
+    # federation) are synced as `gateway sync` does: the definitions in force, beside the code.
+    adapters = await partner_adapters(pool, partners, timeout_ms=30_000)
     try:
         for slug, adapter in adapters.items():
             report, setup.sync_s[slug] = await timed(sync_all(pool, {slug: adapter}, link=False))

@@ -39,6 +39,7 @@ from _common import (
     cancel_on_sigterm,
     console,
     fmt,
+    register_definitions,
     run_bench,
     setup_text,
     start_partners,
@@ -47,11 +48,12 @@ from _common import (
     timed,
 )
 
-from gateway.adapters.registry import build_adapters, close_adapters
+from gateway.adapters.registry import close_adapters
 from gateway.app import resolve_store_uri
 from gateway.db.migrate import upgrade_async
 from gateway.demo.names import TODAY
 from gateway.linkage.link import link_pending
+from gateway.onboard.live import partner_adapters
 from gateway.settings import Settings
 from gateway.views.brief import compute, scope_of
 from gateway.views.cache import SectionCache
@@ -70,7 +72,8 @@ QUERY = """query Brief($c: ID!, $p: PeriodInput!) { coordinationBrief(community:
   meetings { kind lastHeld nextDue overdue } needs { byNeed { key count } }
   freshness { partner status } missing } }"""
 ITEMS = """query Items($c: ID!, $p: PeriodInput!) { briefItems(community: $c, period: $p,
-  figure: "appeals.received", first: 50) { total items { localId householdId } } }"""
+  figure: "appeals.received", first: 50) {
+  totalCount edges { node { localId householdId } } } }"""
 
 
 class Counting(asyncpg.Connection):  # type: ignore[misc]
@@ -108,9 +111,10 @@ async def prepare(settings: Settings, args: argparse.Namespace, setup: Setup) ->
     district = await start_partners(settings, args.households, args.seed, setup)
     uri = await resolve_store_uri(settings)
     _, setup.migrate_s = await timed(upgrade_async(uri))
+    await register_definitions(uri, district)
     await sync_and_link(uri, district.partners_config(), setup, link=False)
     pool = await asyncpg.create_pool(uri, min_size=1, max_size=2)
-    adapters = await build_adapters(district.partners_config())
+    adapters = await partner_adapters(pool, district.partners_config())
     try:
         console.print("linking what is pending …")
         setup.links, setup.link_s = await timed(link_pending(pool))

@@ -11,12 +11,17 @@ query Household360($id: ID!) {
     residents { name relationToHead residentIdMasked phoneMasked tags source { body readAt } }
     responsibleMember { name branch role source { body localId } }
     responsibilityChain { level owner { name } target }
-    services { kind title status openedAt source { body localId readAt live } }
-    disputes { number category status mediationType alsoReportedBy { body localId }
-               source { body localId readAt } }
-    appeals { kind number appealType status receivedAt source { body localId readAt } }
-    careCards { kind number status source { body } }
-    contactVisits { visitedOn mode member { name } source { body } }
+    servicesConnection(first: 20) {
+      totalCount edges { node { kind title status openedAt source { body localId readAt live } } } }
+    disputesConnection(first: 20) {
+      totalCount edges { node { number category status mediationType alsoReportedBy { body localId }
+                                source { body localId readAt } } } }
+    appealsConnection(first: 20) {
+      totalCount edges { node { kind number appealType status receivedAt
+                                source { body localId readAt } } } }
+    careCardsConnection(first: 10) { totalCount edges { node { kind number status source { body } } } }
+    contactVisitsConnection(first: 10) {
+      totalCount edges { node { visitedOn mode member { name } source { body } } } }
     property {
       occupancy { roomCode compound occupancy area source { body localId readAt } }
       owners { name roomCode committeeRole phone source { body } }
@@ -26,7 +31,8 @@ query Household360($id: ID!) {
       votesConnection(first: 5) {
         totalCount edges { node { matter choice votedOn source { body } } } }
     }
-    sourceRecords { partner entity localId linkMethod confidence }
+    sourceRecordsConnection(first: 100) {
+      totalCount edges { node { partner entity localId linkMethod confidence } } }
   }
 }"""
 

@@ -49,7 +49,10 @@ class FileEntity:
     pattern: str  # glob inside a month folder, e.g. '共青团_志愿者名册_*.csv'
     key: str  # header of the key column
     mapper: FileMapper
-    sheet: str | None = None
+    sheet: str | int | None = None  # XLSX: name or 1-based index (default: the first)
+    header_row: int | None = None  # 1-based (default: the first row holding `key`)
+    encoding: str = "auto"  # CSV: a codec name, or auto (gateway.adapters.sheets)
+    columns: tuple[str, ...] = ()  # what a declared header row must hold besides `key`
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,9 @@ class FileDropAdapter:
         origin = f"{path.parent.name}/{path.name}"
         version = f"{origin}@{digest[:16]}"
         try:
-            table = read_table(path.name, data, key=spec.key, sheet=spec.sheet)
+            table = read_table(path.name, data, key=spec.key, sheet=spec.sheet,
+                               header_row=spec.header_row, encoding=spec.encoding,
+                               columns=spec.columns)
         except SheetUnreadable as exc:
             raw = f"{len(data)} bytes, sha256 {digest}"  # the file itself stays in the drop
             whole = Quarantined(self.info.slug, entity, origin, None, str(exc), raw)

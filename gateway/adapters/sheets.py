@@ -5,11 +5,17 @@ A CSV is UTF-8 (with or without BOM), GB18030 (which reads GBK and GB2312) or UT
 BOM (Excel's "Unicode text", tab-separated); when no encoding reads the whole file (a truncated
 multi-byte character, a line pasted from another system), each line is decoded on its own and
 only the lines no encoding reads are set aside. A CSV row with more or fewer cells than its
-header (a file cut off mid-row, an unquoted comma) is set aside too. In XLSX the header row is
-found by looking for the key column, so title rows and merged banners above it do not matter.
+header (a file cut off mid-row, an unquoted comma) is set aside too. The header row is found
+by looking for the key column, so title rows and merged banners above it do not matter.
 Subtotal (合计) and blank rows are skipped.
 
-A file that cannot be read at all — no header, a broken workbook — raises `SheetUnreadable`.
+A caller that knows better may declare the file's encoding (then the file decodes whole in it,
+or not at all: never a guess, never mojibake), its header row (1-based; the rows above are
+skipped, and the row must hold every column the caller names) and its sheet (name or 1-based
+index; a workbook without it is not read from another sheet).
+
+A file that cannot be read at all — no header, a broken workbook, a missing sheet, bytes that
+are not in the declared encoding — raises `SheetUnreadable`.
 """
 
 from __future__ import annotations
@@ -54,13 +60,35 @@ def cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(name: str, data: bytes, *, key: str, sheet: str | None = None) -> Table:
-    """The data rows of a CSV or XLSX file (by its `name`'s suffix), found below the header row
-    that holds the `key` column."""
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a file's rows are, as far as the caller declares it (defaults: found)."""
+
+    key: str  # header of the key column
+    sheet: str | int | None = None  # XLSX: name, or 1-based index; None: the first
+    header_row: int | None = None  # 1-based; None: the first row holding `key`
+    encoding: str = "auto"  # CSV: a Python codec name, or auto (BOM, UTF-8, GB18030)
+    columns: tuple[str, ...] = ()  # what a declared header row must hold besides `key`
+
+
+def read_table(name: str, data: bytes, *, key: str, sheet: str | int | None = None,
+               header_row: int | None = None, encoding: str = "auto",
+               columns: tuple[str, ...] = ()) -> Table:
+    """The data rows of a CSV or XLSX file (by its `name`'s suffix), below its header row (see
+    `Layout` for what each setting declares)."""
+    layout = Layout(key, sheet, header_row, encoding, columns)
     if name.lower().endswith(_XLSX):
-        return _from_grid(_xlsx_grid(data, sheet), key=key, check_width=False)
-    text, bad = decode_lines(data)
-    table = _from_grid(_csv_grid(text), key=key, check_width=True)
+        return _from_grid(_xlsx_grid(data, layout.sheet, name), name, layout, check_width=False)
+    if layout.encoding == "auto":
+        text, bad = decode_lines(data)
+    else:
+        text, bad = decode_as(data, layout.encoding, name), []
+    try:
+        table = _from_grid(list(_csv_grid(text)), name, layout, check_width=True)
+    except SheetUnreadable as exc:
+        if layout.encoding == "auto" or _reads_same(data, text):
+            raise  # the encoding is not what is wrong
+        raise SheetUnreadable(f"{exc}; read as {layout.encoding}, {_detected(data)}") from None
     table.bad = sorted([*bad, *table.bad], key=lambda b: b.line)
     return table
 
@@ -75,12 +103,32 @@ def _csv_grid(text: str) -> Iterator[tuple[int, list[Any]]]:
         line = reader.line_num + 1  # a quoted cell may span lines: the next row starts here
 
 
-def _from_grid(grid: Iterator[tuple[int, list[Any]]] | list[tuple[int, list[Any]]], *,
-               key: str, check_width: bool) -> Table:
-    rows = list(grid)
-    at = next((i for i, (_, cells) in enumerate(rows) if key in (cell(c) for c in cells)), None)
+def _header_at(rows: list[tuple[int, list[Any]]], name: str, layout: Layout) -> int:
+    """Index in `rows` of the header: the declared row, which must hold the key and the named
+    columns, else the first row holding the key."""
+    key, number = layout.key, layout.header_row
+    if number is None:
+        at = next((i for i, (_, cells) in enumerate(rows) if key in (cell(c) for c in cells)),
+                  None)
+        if at is None:
+            raise SheetUnreadable(f"no header row with column {key} (a wrong encoding?)")
+        return at
+    at = next((i for i, (line, _) in enumerate(rows) if line == number), None)
     if at is None:
-        raise SheetUnreadable(f"no header row with column {key} (a wrong encoding?)")
+        last = rows[-1][0] if rows else 0
+        raise SheetUnreadable(f"{name}: no header row {number}: no row starts there "
+                              f"(the last row starts at {last})")
+    held = [h for h in (cell(c) for c in rows[at][1]) if h]
+    missing = [c for c in dict.fromkeys((key, *layout.columns)) if c not in held]
+    if missing:
+        raise SheetUnreadable(f"{name}: header row {number} lacks the mapped column(s) "
+                              f"{', '.join(missing)} (it holds: {', '.join(held) or 'nothing'})")
+    return at
+
+
+def _from_grid(rows: list[tuple[int, list[Any]]], name: str, layout: Layout, *,
+               check_width: bool) -> Table:
+    at = _header_at(rows, name, layout)
     header = [cell(c) for c in rows[at][1]]
     table = Table()
     for line, cells in rows[at + 1 :]:
@@ -99,16 +147,34 @@ def _from_grid(grid: Iterator[tuple[int, list[Any]]] | list[tuple[int, list[Any]
     return table
 
 
-def _xlsx_grid(data: bytes, sheet: str | None) -> list[tuple[int, list[Any]]]:
+def _xlsx_grid(data: bytes, sheet: str | int | None, file: str) -> list[tuple[int, list[Any]]]:
+    """The sheet's rows by their 1-based row number (empty leading rows kept, so the numbers are
+    the ones Excel shows)."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        name = sheet if sheet in book.sheet_names else book.sheet_names[0]
-        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types; translate at the edge
         raise SheetUnreadable(f"unreadable workbook: {exc}") from exc
+    name = _sheet_name(names, sheet, file)
+    try:
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise SheetUnreadable(f"unreadable workbook: {exc}") from exc
     return [(i, list(r)) for i, r in enumerate(grid, start=1)]
+
+
+def _sheet_name(names: list[str], sheet: str | int | None, file: str) -> str:
+    if sheet is None and names:
+        return names[0]
+    if isinstance(sheet, int) and 1 <= sheet <= len(names):
+        return names[sheet - 1]
+    if isinstance(sheet, str) and sheet in names:
+        return sheet
+    wanted = "any sheet" if sheet is None else f"sheet {sheet!r}"
+    raise SheetUnreadable(f"{file}: no {wanted}; the workbook has {len(names)}: "
+                          f"{', '.join(names) or '-'}")
 
 
 # What the bodies' spreadsheets come in: UTF-8 (with or without BOM), the GB family (GB18030
@@ -133,6 +199,46 @@ def decode_bytes(data: bytes, name: str = "") -> str:
         except UnicodeDecodeError:
             continue
     raise PartnerDataInvalid("files", f"{name}: cannot decode (neither UTF-8 nor GB18030)")
+
+
+def detect(data: bytes) -> str | None:
+    """The encoding `auto` reads the whole file in (None: none does)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding if _reads(data, encoding) else None
+    return next((e for e in _ENCODINGS if _reads(data, e)), None)
+
+
+def _reads(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _reads_same(data: bytes, text: str) -> bool:
+    found = detect(data)
+    return found is not None and data.decode(found).removeprefix("\ufeff") == text
+
+
+def _detected(data: bytes) -> str:
+    found = detect(data)
+    return f"auto-detection reads it as {found}" if found else (
+        "auto-detection reads it whole in no candidate (UTF-8, GB18030, UTF-16 with BOM)")
+
+
+def decode_as(data: bytes, encoding: str, name: str = "") -> str:
+    """The file's text in its declared encoding, whole or not at all: a file that does not decode
+    is `SheetUnreadable`, naming where and what auto-detection makes of it. A leading BOM is
+    dropped whatever the codec (it is never data)."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SheetUnreadable(f"{name}: does not decode as {encoding} (line {line}, byte "
+                              f"{exc.start}: {exc.reason}); {_detected(data)}") from exc
+    return text.removeprefix("\ufeff")
 
 
 def decode_lines(data: bytes) -> tuple[str, list[BadLine]]:

@@ -4,7 +4,7 @@ Every field costs 1 (`__typename` nothing); a field's children cost as many time
 may return items: its `first` / `last` argument when it takes one (a Relay connection: its
 `edges` then count once more, not again), else `list_size` for a list, else once. So
 
-    households(first: 10) { edges { node { id disputes { status } } } }
+    households(first: 10) { edges { node { id residents { name } } } }
 
 costs 1 + 10 × (1 + (1 + 1 + (1 + 10 × 1))) = 151. Runs after validation: the document is
 valid against the schema, so every field it names exists.

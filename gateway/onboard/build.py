@@ -10,6 +10,7 @@ the placeholders, never a secret.
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from gateway.onboard.model import (
     VAR,
     BearerAuth,
     Definition,
+    Entity,
     FileSource,
     HeaderAuth,
     QueryAuth,
@@ -109,12 +111,26 @@ def _files(definition: Definition, source: FileSource, override: Mapping[str, An
     for name, spec in definition.entities.items():
         assert spec.file is not None  # rules.check: a files source's entities have `file:`
         mapper = EntityMapper(definition, name, live=False)
-        entities[name] = DropEntity(spec.file.glob, spec.key, mapper.record, sheet=spec.file.sheet)
+        entities[name] = DropEntity(spec.file.glob, spec.key, mapper.record, sheet=spec.file.sheet,
+                                    header_row=spec.file.header_row, encoding=source.encoding,
+                                    columns=columns_read(spec))
         if spec.file.pick == "all":
             pick_all.add(name)
     folder = Path(_setting(source, "folder", override, env))
     return FolderDrop(info_of(definition, version=version), folder, entities,
                       flat=source.layout == "flat", pick_all=frozenset(pick_all))
+
+
+def columns_read(entity: Entity) -> tuple[str, ...]:
+    """The columns an entity's fields read (`from`, template placeholders, `updated`): what a
+    declared header row must hold."""
+    out: list[str] = [entity.updated] if entity.updated else []
+    for mapped in entity.fields.values():
+        if mapped.from_ is not None:
+            out.append(mapped.from_)
+        elif mapped.template is not None:
+            out.extend(f for _, f, _, _ in string.Formatter().parse(mapped.template) if f)
+    return tuple(dict.fromkeys(out))
 
 
 async def build(definition: Definition, *, override: Mapping[str, Any] | None = None,

@@ -1,8 +1,8 @@
 """A file drop read as a definition says: the month layout of `FileDropAdapter`, or a flat
 folder; the newest matching file, or every matching file (one workbook per compound).
 
-Reading one file (encodings, header row found by the key column, title rows, merged cells,
-合计 rows, quarantine of bad rows) is `FileDropAdapter`'s; this class only chooses the files and
+Reading one file (encodings, the sheet, the header row — declared, or found by the key column
+—, title rows, merged cells, 合计 rows, quarantine of bad rows) is `FileDropAdapter`'s; this class only chooses the files and
 merges their drops. A key met in two files is quarantined in the later one, as a duplicate in
 one file is.
 """

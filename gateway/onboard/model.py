@@ -9,10 +9,11 @@ an error naming its line, never a silently ignored setting. Checks that need the
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z][a-z0-9_-]{1,39}$"
 IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"  # SQL identifiers: interpolated, so kept to plain names
@@ -97,14 +98,38 @@ class SqlSource(_Strict):
     page_size: int = Field(default=2000, ge=1, le=50_000)
 
 
+# The codecs the bodies' files come in (docs/onboarding.md); each is a Python text codec, named
+# as Python names it, so the JSON Schema's list and the loader agree on the spelling.
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "gbk", "gb2312", "gb18030", "big5", "big5hkscs")
+
+
+def _codec(value: str) -> str:
+    if value == "auto" or value in ENCODINGS:
+        return value
+    choices = f"auto or one of {', '.join(ENCODINGS)}"
+    try:
+        info = codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"unknown codec {value!r}: give {choices}") from None
+    if info.name in ENCODINGS:
+        raise ValueError(f"{value!r} is Python's {info.name!r}: write it so")
+    raise ValueError(f"{value!r} is not an encoding bodies' files come in: give {choices}")
+
+
+Encoding = Annotated[str, AfterValidator(_codec)]
+
+
 class FileSource(_Strict):
     kind: Literal["files"]
     folder: str = Field(description="The drop folder; `${VAR}` allowed")
     layout: Literal["monthly", "flat"] = Field(
         default="monthly", description="monthly: `<folder>/<YYYY-MM>/<file>`, the newest month "
         "is current; flat: the files lie in the folder itself")
-    encoding: Literal["auto"] = Field(
-        default="auto", description="Detected per file: UTF-8 (BOM or not), GB18030, UTF-16")
+    encoding: Encoding = Field(
+        default="auto", json_schema_extra={"enum": ["auto", *ENCODINGS]},
+        description="CSV files' encoding. auto: detected per file (UTF-8 with or without BOM, "
+        "GB18030 which reads GBK, UTF-16 with BOM); a codec: every file decodes whole in it, "
+        "else it is quarantined (never read as mojibake)")
 
 
 Source = Annotated[RestSource | SqlSource | FileSource, Field(discriminator="kind")]
@@ -133,10 +158,27 @@ class SqlEntity(_Strict):
 
 class FileEntity(_Strict):
     glob: str = Field(description="File name pattern, e.g. `妇联_维权来访登记_*.csv`")
-    sheet: str | None = Field(default=None, description="XLSX sheet (default: the first)")
+    sheet: int | str | None = Field(
+        default=None, description="XLSX sheet: its name, or its 1-based index (default: the "
+        "first); a workbook without it is quarantined",
+        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 1},
+                                     {"type": "string", "minLength": 1}, {"type": "null"}]})
+    header_row: int | None = Field(
+        default=None, ge=1, description="1-based row of the header (default: the first row "
+        "holding the key column); rows above it are skipped, and a file whose row lacks a "
+        "mapped column is quarantined")
     pick: Literal["newest", "all"] = Field(
         default="newest", description="newest: the last matching file is the drop; all: every "
         "matching file is read (one workbook per compound)")
+
+    @field_validator("sheet", mode="before")
+    @classmethod
+    def _sheet(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, int) and value < 1):
+            raise ValueError("a sheet is its name or its 1-based index")
+        if value == "":
+            raise ValueError("a sheet name is not empty")
+        return value
 
 
 class Mapped(_Strict):

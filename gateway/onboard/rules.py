@@ -20,6 +20,7 @@ from gateway.onboard.unified import ENTITIES, UnifiedField
 
 Found = tuple[tuple[str | int, ...], str]
 PART = {"rest": "rest", "sql": "sql", "files": "file"}
+_TEXT = (".csv", ".txt", ".tsv")
 
 
 def check(definition: Definition) -> list[Found]:
@@ -47,6 +48,8 @@ def _entity(definition: Definition, name: str, entity: Entity) -> Iterator[Found
     for other in set(PART.values()) - {part}:
         if getattr(entity, other) is not None:
             yield (*here, other), f"not read from a {definition.source.kind} source"
+    if entity.file and entity.file.sheet is not None and entity.file.glob.lower().endswith(_TEXT):
+        yield (*here, "file", "sheet"), "a sheet is an XLSX setting; this glob matches text files"
     for field, mapped in entity.fields.items():
         spec = unified.get(field)
         if spec is None:

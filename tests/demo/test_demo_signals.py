@@ -16,11 +16,14 @@ from pathlib import Path
 from gateway.db.embedded import start_embedded
 from gateway.ops import interrupt_on_sigterm
 
+async def serve():
+    print("ready", flush=True)  # inside the try: the test signals as soon as it reads this
+    await asyncio.sleep(120)
+
 interrupt_on_sigterm()
 start_embedded(Path(sys.argv[1]))
-print("ready", flush=True)
 try:
-    asyncio.run(asyncio.sleep(120))
+    asyncio.run(serve())
 except KeyboardInterrupt:
     print("interrupted", flush=True)
     sys.exit(130)

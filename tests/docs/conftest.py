@@ -23,7 +23,9 @@ PLACEHOLDER = re.compile(r"<([a-z][a-z0-9-]*)>")
 SAMPLE = """query Sample($after: String) { households(first: 20, after: $after) {
   pageInfo { hasNextPage endCursor }
   edges { node { id community { id code } address { normalized }
-                 residents { id name phone } disputes { id } appeals { number }
+                 residents { id name phone }
+                 disputesConnection(first: 1) { edges { node { id } } }
+                 appealsConnection(first: 1) { totalCount }
                  property { owners { name } } } } } }"""
 
 
@@ -84,7 +86,8 @@ def headers(key: str, marker: dict[str, Any]) -> dict[str, str]:
 
 
 def _score(node: dict[str, Any]) -> int:
-    return (bool(node["disputes"]) * 4 + bool(node["appeals"]) * 2
+    return (bool((node["disputesConnection"] or {}).get("edges")) * 4
+            + bool((node["appealsConnection"] or {}).get("totalCount")) * 2
             + bool((node["property"] or {}).get("owners")))
 
 
@@ -128,7 +131,8 @@ async def places(docs_client: httpx.AsyncClient, docs_agencies: Agencies) -> dic
         "other-community-code": next(c for c in codes if c != node["community"]["code"]),
         "address": node["address"]["normalized"], "resident": phoned["id"],
         "name": phoned["name"], "phone": phoned["phone"],
-        "dispute": (node["disputes"] or [{"id": "Dispute:none"}])[0]["id"],
+        "dispute": next((e["node"]["id"] for e in (node["disputesConnection"] or {}).get(
+            "edges", [])), "Dispute:none"),
         "from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat(),
         "today": today.isoformat(),
     }

@@ -39,5 +39,5 @@ def test_every_example_in_the_onboarding_guide_is_valid() -> None:
 
     text = (ROOT / "docs" / "onboarding.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
-    assert len(blocks) >= 2
-    assert {load_text(b).source.kind for b in blocks} == {"rest", "sql"}
+    assert len(blocks) >= 3
+    assert {load_text(b).source.kind for b in blocks} == {"rest", "sql", "files"}

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from gateway import examples
+from tests.relay import whole
 
 BODIES = {"party": "社区党委", "rc": "社区居委会", "property": "物业服务企业", "owners": "业主委员会"}
 
@@ -54,5 +55,5 @@ async def test_the_household_view_shows_all_four_bodies(pgql: Any, property_stor
     assert committee and all(o["name"] and o["roomCode"] for o in committee)
     assert len(committee) == len(roster)
     assert prop["repairOrdersConnection"]["totalCount"] == orders
-    bodies = {r["partner"] for r in household["sourceRecords"]}
+    bodies = {r["partner"] for r in whole(household["sourceRecordsConnection"])}
     assert set(BODIES) <= bodies

@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from gateway import examples
+from tests.relay import nodes, whole
 
 BODIES = {"rc": "社区居委会", "hall": "为民服务大厅/代办站", "mediation": "人民调解委员会",
           "hotline": "12345热线/信访", "party": "社区党委"}
@@ -50,12 +51,13 @@ async def test_one_household_across_six_bodies(gql: Any, synced: Any, store_uri:
     for resident in hh["residents"]:
         masked = resident["residentIdMasked"]
         assert masked is None or "*" in masked  # never a full ID number without a grant
-    linked = {(s["partner"], s["localId"]) for s in hh["sourceRecords"]}
+    linked = {(s["partner"], s["localId"]) for s in whole(hh["sourceRecordsConnection"])}
     assert len({p for p, _ in linked}) >= 6
-    values = hh["services"] + hh["disputes"] + hh["appeals"] + hh["careCards"] + hh["contactVisits"]
+    cases = [nodes(hh[f"{name}Connection"]) for name in ("services", "disputes", "appeals")]
+    values = sum(cases, []) + nodes(hh["careCardsConnection"]) + nodes(hh["contactVisitsConnection"])
     bodies = {v["source"]["body"] for v in values}
     assert len(bodies) >= 3
-    for v in hh["services"] + hh["disputes"] + hh["appeals"]:
+    for v in sum(cases, []):
         assert (v["source"].get("localId") is None) or any(
             local == v["source"]["localId"] for _, local in linked)
         if "readAt" in v["source"]:
@@ -96,7 +98,7 @@ async def test_dispute_reported_to_hotline_is_listed_once(gql: Any, synced: Any,
                ORDER BY h.key LIMIT 1""")
     assert key, "the district has a dispute also reported as a 12345 work order"
     result = await gql(examples.HOUSEHOLD_360, {"id": f"Household:{key}"})
-    disputes = result["data"]["household"]["disputes"]
+    disputes = whole(result["data"]["household"]["disputesConnection"])
     numbers = [d["number"] for d in disputes]
     assert len(numbers) == len(set(numbers))
     assert any(d["alsoReportedBy"] and d["alsoReportedBy"][0]["body"] == BODIES["hotline"]
