@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from gateway.auth.policy import Policy
 from gateway.auth.principal import Principal
 from gateway.errors import ForbiddenField, OfficerRequired, PurposeNotAllowed, PurposeRequired
+from gateway.linkage.normalize.dates import parse_date
 
 # Purposes that may read aggregates only (`households { totalCount }`), never a household.
 AGGREGATE_PURPOSES = frozenset({"statistics"})
@@ -99,8 +100,10 @@ def mask_name(name: str | None) -> str | None:
 
 
 def mask_date(value: str | None) -> str | None:
-    """A birth date to its year."""
+    """A birth date to its year, read as linkage reads dates (`1958年3月2日`, `58.3.2`, an Excel
+    serial); None when it is no date: the first digits of an unreadable value could be anything
+    of it, the month and day included."""
     if not value:
         return value
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return digits[:4] if len(digits) >= 4 else None
+    parsed = parse_date(value)
+    return str(parsed.year) if parsed else None
