@@ -29,6 +29,7 @@ from gateway.onboard import store
 from gateway.onboard.errors import DefinitionInvalid
 from gateway.onboard.loader import load_text
 from gateway.onboard.model import Definition
+from gateway.tasks import ended
 
 if TYPE_CHECKING:
     from gateway.context import Services
@@ -84,11 +85,8 @@ class DefinitionWatcher:
             self._task = asyncio.create_task(self._loop(), name="juheli-definitions")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await ended(self._task)
+        self._task = None
         for task in list(self._closing):  # close what is retired now: nothing serves any more
             task.cancel()
         await asyncio.gather(*self._closing, return_exceptions=True)

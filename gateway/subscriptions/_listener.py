@@ -24,6 +24,7 @@ import asyncpg
 from prometheus_client import Gauge
 
 from gateway.subscriptions._events import CHANNEL, Event, Gap, Item, parse
+from gateway.tasks import ended
 
 log = logging.getLogger(__name__)
 APPLICATION_NAME = "juheli-events"
@@ -77,10 +78,7 @@ class Listener:
         self._task = asyncio.create_task(self._run(), name="juheli-events-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await ended(self._task)
         await self._close()
 
     @contextlib.asynccontextmanager

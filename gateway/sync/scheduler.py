@@ -10,7 +10,6 @@ one-off `gateway sync` cannot take, since it loads the index cold.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from gateway.adapters.registry import close_adapters
 from gateway.linkage.match import Thresholds
 from gateway.onboard.live import partner_adapters
 from gateway.sync.runner import SyncReport, sync_all
+from gateway.tasks import ended
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,8 @@ class SyncScheduler:
             self._task = asyncio.create_task(self._loop(), name="juheli-sync")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await ended(self._task)
+        self._task = None
 
     async def run_once(self) -> SyncReport:
         # Built per run, so a definition added or changed since the last run is synced too.

@@ -24,7 +24,7 @@ import pytest
 
 from gateway.settings import Settings
 from tests.conftest import agency_key, uvicorn_serving
-from tests.http.conftest import NPM_TIMEOUT_S, run_node
+from tests.node import npm_ci, run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -114,15 +114,7 @@ def _node_tool(folder: Path, script: str, args: list[str], what: str) -> None:
 def ts_client(examples_copy: Path) -> Path:
     """examples/ts-client installed by `npm ci`, its code generated and compiled by tsc."""
     folder = examples_copy / "ts-client"
-    try:
-        done = run_node("npm", ["ci", "--no-audit", "--no-fund"], cwd=folder,
-                        timeout=NPM_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`npm ci` did not finish in {NPM_TIMEOUT_S} s: is the npm registry "
-                    "reachable from here?")
-    if done.returncode != 0:
-        pytest.fail("`npm ci` could not install examples/ts-client/package-lock.json; is the npm "
-                    f"registry reachable from here?\n{done.stderr[-3000:]}")
+    npm_ci(folder, "examples/ts-client/package-lock.json")
     _node_tool(folder, "@graphql-codegen/cli/esm/bin.js", ["--config", "codegen.ts"], "codegen")
     _node_tool(folder, "typescript/bin/tsc", ["-p", "tsconfig.json"], "tsc")
     return folder

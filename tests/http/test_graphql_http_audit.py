@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.http.conftest import AUDIT_REPORT, HERE, run_node
+from tests.http.conftest import AUDIT_REPORT, HERE
+from tests.node import run_node
 
 AUDIT_TIMEOUT_S = 120
 

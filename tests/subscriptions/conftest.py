@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from tests.conftest import agency_key, synced_store
-from tests.http.conftest import NPM_TIMEOUT_S, node_program, run_node
+from tests.node import node_program, npm_ci
 
 HERE = Path(__file__).resolve().parent
 MASKED_ROLE = "subs_masked"
@@ -39,13 +39,7 @@ def graphql_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("graphql-ws")
     for name in ("package.json", "package-lock.json", "subscribe.mjs"):
         shutil.copy(HERE / name, folder / name)
-    try:
-        done = run_node("npm", ["ci", "--no-audit", "--no-fund"], cwd=folder,
-                        timeout=NPM_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`npm ci` did not finish in {NPM_TIMEOUT_S} s: is the npm registry "
-                    "reachable from here?")
-    assert done.returncode == 0, f"`npm ci` could not install graphql-ws:\n{done.stderr[-3000:]}"
+    npm_ci(folder, "graphql-ws (tests/subscriptions/package-lock.json)")
     return folder
 
 
