@@ -386,6 +386,8 @@ facts = Table(
     Index("ix_facts_ref", "kind", "ref", postgresql_where=text("ref IS NOT NULL")),
     Index("ix_facts_open", "community_code", "kind", "category",
           postgresql_where=text("is_open")),
+    Index("ix_facts_place", "place", "kind",
+          postgresql_where=text("kind IN ('repair', 'occupancy', 'vote')")),
 )
 
 # Bumped by every statement that changes `facts` (a trigger): the key of cached briefs.

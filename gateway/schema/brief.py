@@ -237,8 +237,9 @@ class CompoundPropertyFigures:
         "by then")
     rooms_in_arrears: int | None = strawberry.field(description="Rooms owing property fees")
     arrears_months: int | None = strawberry.field(description="Their months in arrears, summed")
-    matters_voted: int | None = strawberry.field(description="Matters the owners voted on in "
-                                                 "the period")
+    matters_voted: int | None = strawberry.field(
+        description="Matters the owners voted on in the period (in the community's row, a "
+        "matter put to two compounds' owners counts twice: they are two votes)")
     ballots: int | None = strawberry.field(description="Owners' ballots cast in the period")
     ballot_area: float | None = strawberry.field(description="Floor area (m²) those ballots "
                                                  "carry")

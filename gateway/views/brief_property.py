@@ -23,25 +23,34 @@ from gateway.views.scope import Drill, Scope
 
 __all__ = ["DRILLS", "property_figures"]
 
-# One row per property fact of the community, in the compound it counts in, with its flags.
-FACTS = """
+_KINDS = "('repair', 'occupancy', 'vote')"
+
+# One row per property fact of the community, in the compound it counts in, with its flags. A
+# property record names its compound (the room's, which an owner living elsewhere does not
+# share): it counts there. One naming no compound of the district counts where linkage placed
+# it. Reading a compound's facts by name is one index range (ix_facts_place, migration 0013).
+FACTS = f"""
 WITH comp AS (SELECT id, name FROM compounds WHERE community_code = $1),
+found AS (
+  SELECT f.*, c.id AS compound_id
+  FROM comp c JOIN facts f ON f.place = c.name AND f.kind IN {_KINDS}
+  UNION ALL
+  SELECT f.*, (SELECT h.compound_id FROM households h WHERE h.id = f.household_id)
+  FROM facts f
+  WHERE f.community_code = $1 AND f.kind IN {_KINDS}
+    AND (f.place IS NULL OR f.place NOT IN (SELECT name FROM compounds))
+),
 prop AS (
-  SELECT f.partner, f.entity, f.local_id, f.kind, f.status, f.topic, f.subkind, f.quantity,
-         f.opened_on, f.closed_on, f.category,
-         coalesce(h.compound_id, (SELECT c.id FROM comp c WHERE c.name = f.place
-                                  ORDER BY c.id LIMIT 1)) AS compound_id,
-         f.kind = 'repair' AND f.opened_on BETWEEN $2 AND $3 AS repair_opened,
-         f.kind = 'repair' AND f.status = 'DONE'
-           AND coalesce(f.closed_on BETWEEN $2 AND $3, false) AS repair_done,
-         f.kind = 'repair' AND f.opened_on <= $3
-           AND (f.closed_on > $3 OR f.closed_on IS NULL AND f.is_open) AS repair_open_at_end,
-         f.kind = 'occupancy' AND f.category = 'ARREARS' AS in_arrears,
-         f.kind = 'vote' AND f.opened_on BETWEEN $2 AND $3 AS ballot
-  FROM facts f LEFT JOIN households h ON h.id = f.household_id
-  WHERE f.kind IN ('repair', 'occupancy', 'vote') AND $2::date <= $3::date
-    AND (f.community_code = $1
-         OR f.community_code IS NULL AND f.place IN (SELECT name FROM comp))
+  SELECT partner, entity, local_id, kind, status, topic, subkind, quantity, opened_on,
+         closed_on, category, compound_id,
+         kind = 'repair' AND opened_on BETWEEN $2 AND $3 AS repair_opened,
+         kind = 'repair' AND status = 'DONE'
+           AND coalesce(closed_on BETWEEN $2 AND $3, false) AS repair_done,
+         kind = 'repair' AND opened_on <= $3
+           AND (closed_on > $3 OR closed_on IS NULL AND is_open) AS repair_open_at_end,
+         kind = 'occupancy' AND category = 'ARREARS' AS in_arrears,
+         kind = 'vote' AND opened_on BETWEEN $2 AND $3 AS ballot
+  FROM found WHERE $2::date <= $3::date
 )"""
 
 # name -> what it counts, over `prop`.
@@ -59,18 +68,32 @@ _MEASURES: dict[str, str] = {
     "ballots": "count(*) FILTER (WHERE ballot)",
     "ballot_area": "sum(quantity) FILTER (WHERE ballot)::float8",
 }
-_COUNTS = ",\n  ".join(f"{sql} AS {name}" for name, sql in _MEASURES.items())
+_SUMS = {name: sql for name, sql in _MEASURES.items() if name != "matters_voted"}
+_COUNTS = ",\n  ".join(f"{sql} AS {name}" for name, sql in _SUMS.items())
+_ROLLED = ",\n  ".join(f"sum({name})::{'float8' if name == 'ballot_area' else 'bigint'} AS {name}"
+                       for name in _SUMS)
 _NAMES = ", ".join(f"x.{name}" for name in _MEASURES)
 
-# The community's row (id NULL), then every compound of it, in name order — those with
-# nothing counted too (their counts NULL here, zero once shaped).
+# One pass over the facts, grouped by compound and matter (a vote's `topic`; none for the
+# rest), then rolled up: the community's row (id NULL) and every compound of it, in name
+# order — those with nothing counted too (their counts NULL here, zero once shaped).
 FIGURES = FACTS + f""",
-counted AS (SELECT compound_id, {_COUNTS} FROM prop GROUP BY compound_id),
-total AS (SELECT {_COUNTS} FROM prop)
+cell AS (SELECT compound_id, topic, {_COUNTS} FROM prop GROUP BY compound_id, topic),
+counted AS (
+  SELECT compound_id, {_ROLLED},
+         count(*) FILTER (WHERE ballots > 0 AND topic IS NOT NULL) AS matters_voted
+  FROM cell GROUP BY compound_id
+),
+total AS (  -- a matter put to two compounds' owners is two votes
+  SELECT {_ROLLED}, count(*) FILTER (WHERE ballots > 0 AND topic IS NOT NULL) AS matters_voted
+  FROM cell
+)
 SELECT * FROM (
-  SELECT 0 AS ord, NULL::text AS id, NULL::text AS name, x.* FROM total x
+  SELECT 0 AS ord, NULL::text AS id, NULL::text AS name, {", ".join(f"x.{n}" for n in _SUMS)},
+         x.matters_voted FROM total x
   UNION ALL
-  SELECT 1, c.id::text, c.name, {_NAMES} FROM comp c LEFT JOIN counted x ON x.compound_id = c.id
+  SELECT 1, c.id::text, c.name, {", ".join(f"x.{n}" for n in _SUMS)}, x.matters_voted
+  FROM comp c LEFT JOIN counted x ON x.compound_id = c.id
 ) r
 ORDER BY ord, name, id
 """
@@ -94,9 +117,10 @@ DRILLS: dict[str, Drill] = {
     "property.roomsInArrears": _drill("in_arrears"),
     "property.ballots": _drill("ballot"),
     "property.mattersVoted": Drill("places", f"""{FACTS}
-SELECT 'matter' AS kind, topic AS id, topic AS label FROM prop
-WHERE ballot AND topic IS NOT NULL AND {_IN}
-GROUP BY topic ORDER BY topic"""),
+SELECT 'matter' AS kind, compound_id::text || '/' || topic AS id,
+       (SELECT name FROM comp WHERE id = compound_id) || ' · ' || topic AS label
+FROM prop WHERE ballot AND topic IS NOT NULL AND {_IN}
+GROUP BY compound_id, topic ORDER BY topic, compound_id"""),
 }
 
 
