@@ -112,9 +112,21 @@ class _NoHousehold:
         return None
 
 
+class _AllowAll:
+    """An access check that lets the household resolver through, without the store."""
+
+    def households_allowed(self) -> None:
+        return None
+
+    def sees(self, community: str) -> bool:
+        return True
+
+
 def _context(request: Any) -> SimpleNamespace:
-    """What the household resolver touches: a loader that finds nothing, without I/O."""
-    return SimpleNamespace(request=request, loaders=SimpleNamespace(household_by_key=_NoHousehold()))
+    """What the household resolver touches: its access check and a loader that finds nothing,
+    without I/O."""
+    return SimpleNamespace(request=request, access=_AllowAll(),
+                           loaders=SimpleNamespace(household_by_key=_NoHousehold()))
 
 
 class OldView(GraphQL[Any, None]):
