@@ -56,6 +56,7 @@ from _common import (
 
 from gateway.demo.district import RunningDistrict
 from gateway.examples import HOUSEHOLD_360
+from gateway.onboard.store import in_force
 from gateway.settings import Settings
 
 BENCH = Path(__file__).resolve().parent
@@ -442,7 +443,7 @@ async def bench(args: argparse.Namespace) -> None:
         gateway = GatewayProcess(data_dir=data_dir, store_uri=uri, partners_file=partners_file,
                                  log=data_dir / "gateway.log")
         ready, setup.gateway_ready_s = await timed(gateway.wait_ready())
-        _check_partners(ready, district)
+        _check_partners(ready, district, await defined_bodies(uri))
         schedule = plans(args)
         sample = await sample_households(uri, max(p.requests for p in schedule), args.seed)
         ids = itertools.cycle(sample)
@@ -458,8 +459,18 @@ async def bench(args: argparse.Namespace) -> None:
     report(args, setup, levels, floors)
 
 
-def _check_partners(ready: dict[str, Any], district: RunningDistrict) -> None:
-    expected = sorted(district.partners_config())
+async def defined_bodies(uri: str) -> list[str]:
+    """The bodies the store has definitions in force for (registered by migrate_and_sync)."""
+    conn = await asyncpg.connect(uri)
+    try:
+        return [s.slug for s in await in_force(conn)]
+    finally:
+        await conn.close()
+
+
+def _check_partners(ready: dict[str, Any], district: RunningDistrict,
+                    defined: list[str]) -> None:
+    expected = sorted({*district.partners_config(), *defined})
     if ready.get("partners") != expected:
         raise RuntimeError(f"the gateway serves partners {ready.get('partners')}, "
                            f"expected {expected}")
