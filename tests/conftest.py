@@ -146,11 +146,18 @@ async def client(synced: Any, district: Any, store_uri: str, district_key: str,
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=store_uri, partners=district.partners_config())
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test",
-                                     headers=agency_headers(district_key)) as c:
-            yield c
+    async with app_client(app, agency_headers(district_key)) as c:
+        yield c
+
+
+@contextlib.asynccontextmanager
+async def app_client(app: Any, headers: Any = None,
+                     **options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """`app` started (its lifespan runs) and a client that talks to it in process."""
+    async with LifespanManager(app) as manager, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://juheli.test",
+            headers=headers, **options) as client:
+        yield client
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from gateway.settings import Settings
-from tests.conftest import agency_headers, agency_key, uvicorn_serving
+from tests.conftest import agency_headers, agency_key, app_client, uvicorn_serving
 from tests.views import conftest as views
 from tests.views.conftest import Console
 
@@ -63,11 +62,8 @@ async def production(ide_key: str, district: Any, store_uri: str,
     settings = Settings(data_dir=tmp_path_factory.mktemp("ide-prod"), mode="production",
                         request_deadline_ms=5000, partner_timeout_ms=4000)
     app = create_app(settings, store_uri=store_uri, partners=district.partners_config())
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://juheli.test",
-                                     headers=agency_headers(ide_key)) as client:
-            yield client
+    async with app_client(app, agency_headers(ide_key)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

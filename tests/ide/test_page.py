@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from gateway.ide import CONTENT_SECURITY_POLICY
+from tests.conftest import app_client
 from tests.ide.conftest import page_refs
 
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -106,16 +107,12 @@ async def test_production_serves_no_ide(production: httpx.AsyncClient,
 
 async def test_no_ide_serves_none_in_development(synced: Any, district: Any, store_uri: str,
                                                  settings: Any, client: httpx.AsyncClient) -> None:
-    from asgi_lifespan import LifespanManager
-
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=store_uri, partners=district.partners_config(),
                      ide=False)
     refs = page_refs((await ide_page(client)).text)
-    async with LifespanManager(app) as manager, httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://juheli.test",
-            headers=client.headers) as off:
+    async with app_client(app, client.headers) as off:
         page = await off.get("/graphql", headers=HTML)
         assert page.status_code == 404
         assert orjson.loads(page.content)["errors"][0]["extensions"]["code"] == "IDE_DISABLED"

@@ -11,11 +11,16 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-from asgi_lifespan import LifespanManager
 
 from gateway.onboard import store
 from gateway.settings import Settings
-from tests.conftest import agency_headers, agency_key, migrated_store, uvicorn_serving
+from tests.conftest import (
+    agency_headers,
+    agency_key,
+    app_client,
+    migrated_store,
+    uvicorn_serving,
+)
 from tests.onboard.test_second_company import DEFINITION, KEY, company
 
 QUERY = "{ partners { slug name health } }"
@@ -63,9 +68,7 @@ async def test_a_definition_reloaded_under_load_fails_no_request(
             await store.register(conn, "estate2", "第二物业", text.replace(
                 "name: Second property company", "name: estate2 v1"))
             app = create_app(fast, store_uri=uri, partners={})
-            async with LifespanManager(app) as manager, httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=manager.app), base_url="http://juheli.test",
-                    headers=agency_headers(key), timeout=30) as client:
+            async with app_client(app, agency_headers(key), timeout=30) as client:
                 watcher = app.state.definitions
                 first = innermost(app.state.services.adapters["estate2"])
                 seen: list[str] = []

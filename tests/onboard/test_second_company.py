@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import orjson
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -18,7 +16,13 @@ from starlette.routing import Route
 
 from gateway.onboard import commands, store
 from gateway.settings import Settings
-from tests.conftest import agency_headers, agency_key, synced_store, uvicorn_serving
+from tests.conftest import (
+    agency_headers,
+    agency_key,
+    app_client,
+    synced_store,
+    uvicorn_serving,
+)
 
 KEY = "k-estate2"
 STATES = {"OWNER_OCCUPIED": "ZZ", "RENTED": "CZ", "VACANT": "KZ"}
@@ -182,9 +186,7 @@ async def test_a_second_property_company_from_a_definition_file_only(
 
         key = await agency_key(store_uri, "test-onboard", "residents_committee", ["*"])
         app = create_app(settings, store_uri=store_uri, partners={})
-        async with LifespanManager(app) as manager, httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://juheli.test",
-                headers=agency_headers(key)) as client:
+        async with app_client(app, agency_headers(key)) as client:
             for i, h in enumerate(found):
                 body = orjson.loads((await client.post("/graphql", json={
                     "query": """query($id: ID!) { household(id: $id) { property {

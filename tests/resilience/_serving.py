@@ -14,11 +14,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-from asgi_lifespan import LifespanManager
 
 from gateway.db.embedded import start_embedded, with_database
 from gateway.db.migrate import ensure_database, upgrade_async
-from tests.conftest import agency_headers
+from tests.conftest import agency_headers, app_client
 
 DEAD_URL = "http://127.0.0.1:9"  # nothing listens on port 9
 DEAD_DSN = "postgresql://nobody@127.0.0.1:9/none"
@@ -31,11 +30,8 @@ async def serving(settings: Any, store_uri: str, partners: dict[str, Any],
     from gateway.app import create_app
 
     app = create_app(settings, store_uri=store_uri, partners=partners)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     headers=agency_headers(key)) as client:
-            yield client
+    async with app_client(app, agency_headers(key)) as client:
+        yield client
 
 
 async def fetch(uri: str, sql: str, *args: Any) -> list[asyncpg.Record]:

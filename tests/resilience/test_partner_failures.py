@@ -21,13 +21,12 @@ import asyncpg
 import httpx
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 
 from gateway import examples
 from gateway.adapters.resilience import BreakerState, Resilient
 from gateway.context import Services
 from gateway.settings import Settings
-from tests.conftest import agency_headers
+from tests.conftest import agency_headers, app_client
 from tests.relay import nodes
 
 TIMEOUT_MS = 400  # every partner's timeout in these apps (the request deadline is 800 ms)
@@ -69,10 +68,8 @@ async def start_gateway(synced: Any, district: Any, store_uri: str, district_key
                       "stale_fallback": False, "rate_limit": 0, **settings}
             app = create_app(Settings(data_dir=tmp_path, **values), store_uri=store_uri,
                              partners=config)
-            manager = await stack.enter_async_context(LifespanManager(app))
-            client = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://juheli.test",
-                headers=agency_headers(district_key), timeout=30))
+            client = await stack.enter_async_context(
+                app_client(app, agency_headers(district_key), timeout=30))
             return Gateway(client, app.state.services)
 
         yield start
