@@ -10,14 +10,19 @@ were fetched through the request's loaders, so a page of households still batche
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-import orjson
-
 from gateway.errors import BadRequest
-from gateway.schema.pagination import DEFAULT_PAGE, MAX_PAGE, Connection, Edge, PageInfo
+from gateway.schema.pagination import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    Connection,
+    Edge,
+    PageInfo,
+    keyset_cursor,
+    keyset_key,
+)
 
 T = TypeVar("T")
 
@@ -33,22 +38,8 @@ def page_size(first: int | None) -> int:
     return size
 
 
-def encode(tag: str, key: SortKey) -> str:
-    return base64.urlsafe_b64encode(f"{tag}:".encode() + orjson.dumps(list(key))).decode()
-
-
-def decode(tag: str, cursor: str, width: int) -> SortKey:
-    """The sort key a cursor of this list carries; BAD_REQUEST for anything else (another
-    list's cursor included)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode())
-        key = orjson.loads(raw.removeprefix(f"{tag}:".encode())) if raw.startswith(
-            f"{tag}:".encode()) else None
-    except (ValueError, orjson.JSONDecodeError) as exc:
-        raise BadRequest("malformed cursor", argument="after", cursor=cursor) from exc
-    if not isinstance(key, list) or len(key) != width or not all(isinstance(v, str) for v in key):
-        raise BadRequest("malformed cursor", argument="after", cursor=cursor)
-    return tuple(key)
+# A cursor carries the last item's sort key (gateway/schema/pagination.py).
+encode, decode = keyset_cursor, keyset_key
 
 
 def _after(key: SortKey, anchor: SortKey) -> bool:
