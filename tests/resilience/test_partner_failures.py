@@ -154,6 +154,17 @@ async def assert_answers_without(gw: Gateway, household: str, healthy: dict[str,
     assert min(elapsed) <= TIMEOUT_MS + SLACK_MS, elapsed
 
 
+async def healthy_answer(gw: Gateway, household: str, tries: int = 5) -> dict[str, Any]:
+    """The household's answer with every body in it. A fresh app's first reads open their
+    connections, and on a busy machine one of them can outlast the 400 ms partner timeout (CI
+    saw every body time out on the first query), so a few queries are allowed before it."""
+    for _ in range(tries):
+        body, _ = await gw.ask(examples.HOUSEHOLD_360, id=household)
+        if "errors" not in body:
+            return body
+    raise AssertionError(f"no healthy answer in {tries} queries: {body['errors']}")
+
+
 # The hall's own error is what these cases measure, not the breaker (tested below): a household
 # query reads each entity the hall serves (cases, errands, cards), so TRIES queries would trip
 # a breaker of 5 failures part-way.
@@ -163,7 +174,7 @@ NO_BREAKER = {"breaker_failures": 1000}
 async def test_partner_refusing_connections(start_gateway: Any, faults: Any, district: Any,
                                             household: str) -> None:
     gw = await start_gateway(**NO_BREAKER)
-    healthy, _ = await gw.ask(examples.HOUSEHOLD_360, id=household)
+    healthy = await healthy_answer(gw, household)
     district.kill("hall")
     await assert_answers_without(gw, household, healthy, "PARTNER_UNAVAILABLE")
     # The partner comes back: the same gateway, untouched, serves it again.
@@ -175,7 +186,7 @@ async def test_partner_refusing_connections(start_gateway: Any, faults: Any, dis
 
 async def test_partner_that_hangs(start_gateway: Any, faults: Any, household: str) -> None:
     gw = await start_gateway(**NO_BREAKER)
-    healthy, _ = await gw.ask(examples.HOUSEHOLD_360, id=household)
+    healthy = await healthy_answer(gw, household)
     await faults("hall", hang=True)
     await assert_answers_without(gw, household, healthy, "PARTNER_TIMEOUT")
     hall = (await gw.ask(examples.HOUSEHOLD_360, id=household))[0]["extensions"]["sources"]["hall"]
