@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -41,10 +42,15 @@ from gateway.schema import schema
 from gateway.settings import Settings
 from gateway.shedding import LoadShedder
 from gateway.subscriptions import (
+    CLOSE_POLICY_VIOLATION,
     CREDENTIALS,
     CURRENT_SERVICES,
+    SCOPE_SOCKET,
     SCOPE_TRUSTED,
     Listener,
+    Occupancy,
+    Socket,
+    SocketLimits,
     TransportWS,
     credentials,
 )
@@ -90,6 +96,9 @@ class GraphQLApp(LimitedView):
             except Unauthenticated as exc:
                 raise ConnectionRejectionError(dict(exc.extensions)) from exc
             context.access = Access(principal, context.access.policy)
+        socket: Socket | None = request.scope.get(SCOPE_SOCKET) if request else None
+        if socket is not None:  # the rate limit and the agency's cap: SocketRefused, a close
+            await socket.admit(context.access.principal)
         context.extra[CREDENTIALS] = headers  # each event authenticates again
         context.extra[CURRENT_SERVICES] = lambda: self._services["current"]  # and reads anew
         return await super().on_ws_connect(context)
@@ -98,14 +107,26 @@ class GraphQLApp(LimitedView):
 class WebSocketLimits:
     """The websocket side of /graphql: the request limits and the trusted documents in the
     scope, where the HTTP guard puts them for a request, so a subscription is held to the same
-    depth, cost, size and document rules (`LimitsExtension`, gateway/subscriptions/)."""
+    depth, cost, size and document rules (`LimitsExtension`, gateway/subscriptions/); and the
+    socket's own limits (`Socket`: the guard's rate limit, this process's caps, a message
+    budget). A client address already holding `max_pending_connections` sockets that have not
+    sent their `connection_init` is refused before the handshake is accepted (HTTP 403)."""
 
-    def __init__(self, app: ASGIApp, guard: RequestGuard) -> None:
-        self.app, self.guard = app, guard
+    def __init__(self, app: ASGIApp, guard: RequestGuard, limits: SocketLimits) -> None:
+        self.app, self.guard, self.limits = app, guard, limits
+        self.occupancy = Occupancy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app({**scope, SCOPE_LIMITS: self.guard.limits,
-                        SCOPE_TRUSTED: self.guard.documents}, receive, send)
+        socket = Socket(scope, self.limits, self.occupancy, self.guard.limiter)
+        if not socket.enter():
+            await WebSocket(scope, receive, send).close(code=CLOSE_POLICY_VIOLATION)
+            return
+        try:
+            await self.app({**scope, SCOPE_LIMITS: self.guard.limits,
+                            SCOPE_TRUSTED: self.guard.documents, SCOPE_SOCKET: socket},
+                           receive, send)
+        finally:
+            socket.leave()
 
 
 class Authenticated:
@@ -175,7 +196,8 @@ def create_app(
         adapters = await build_adapters(config, policy=policy,
                                         definitions=await watcher.prime())
         # One LISTEN connection per process: subscriptions hear what any process (or sync) wrote.
-        events = Listener(uri, check_s=settings.events_check_s)
+        events = Listener(uri, check_s=settings.events_check_s,
+                          retention_h=settings.events_retention_h)
         await events.start()
         holder["current"] = Services(store, adapters, settings.request_deadline_ms,
                                      settings.partner_timeout_ms,
@@ -219,7 +241,8 @@ def create_app(
         Route("/graphql", shedder),
         # Subscriptions over graphql-transport-ws (docs/subscriptions.md); credentials come with
         # connection_init, so the HTTP authentication and guard do not stand in front.
-        WebSocketRoute("/graphql", WebSocketLimits(graphql, guard)),
+        WebSocketRoute("/graphql", WebSocketLimits(graphql, guard,
+                                                   SocketLimits.from_settings(settings))),
         Route("/healthz", healthz),
         Route("/readyz", readyz(lambda: holder.get("current"), shedder,
                                 timeout_s=settings.ready_probe_ms / 1000)),

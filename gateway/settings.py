@@ -158,9 +158,25 @@ class Settings(BaseSettings):
     max_subscriptions: int = Field(default=10, ge=1)
     """Operations one websocket may run at once; one more gets TOO_MANY_SUBSCRIPTIONS."""
 
+    max_connections_per_agency: int = Field(default=100, ge=0)
+    """Websockets one agency (without one: one client address) may hold open on one process;
+    the next is closed with 1013 at its connection_init. 0: no cap."""
+
+    max_pending_connections: int = Field(default=50, ge=0)
+    """Websockets from one client address that may await their connection_init on one process;
+    the next handshake is refused (HTTP 403). 0: no cap."""
+
+    max_ws_messages_per_s: int = Field(default=50, ge=0)
+    """Messages one websocket may send a second, as a burst too; one more closes it with 1008.
+    0: no budget."""
+
     events_check_s: float = Field(default=5.0, gt=0)
-    """How often the events listener checks its LISTEN connection (a lost one is reconnected,
-    and each subscription gets a gap marker)."""
+    """How often the events listener checks its LISTEN connection and marks its place on the
+    channel (a lost connection is reconnected, and the events missed are replayed)."""
+
+    events_retention_h: float = Field(default=72.0, gt=0)
+    """How long the store keeps subscription events: how far back a reconnecting listener or a
+    subscriber resuming `after` a cursor can replay."""
 
     # --- stale fallback, health, load shedding (docs/resilience.md) ---------------------------
 

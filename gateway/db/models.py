@@ -29,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql.base import ischema_names
+from sqlalchemy.types import UserDefinedType
 
 metadata = MetaData(
     naming_convention={
@@ -429,4 +431,53 @@ partner_definitions = Table(
     Column("enabled", Boolean, nullable=False, server_default=text("true")),
     Column("source", Text, nullable=False),  # the definition file's text
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+
+class _PgType(UserDefinedType[str]):
+    """A PostgreSQL type SQLAlchemy has no class for, read as text; registered for reflection
+    too, so that Alembic compares it instead of warning that it does not know it."""
+
+    cache_ok = True
+    name = ""
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.name
+
+    def __init_subclass__(cls) -> None:
+        ischema_names[cls.name] = cls
+
+
+class Xid8(_PgType):
+    name = "xid8"
+
+
+class PgSnapshot(_PgType):
+    name = "pg_snapshot"
+
+
+# Subscription events (gateway/subscriptions/, migration 0014): written by the triggers on
+# source_records and links, announced by NOTIFY with their id, kept for the retention so that a
+# listener that lost its connection, or a subscriber resuming after a cursor, gets them again.
+# `xid` and `snap` are the writing transaction's id and a snapshot taken inside it.
+subscription_events = Table(
+    "subscription_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("xid", Xid8(), nullable=False, server_default=text("pg_current_xact_id()")),
+    Column("snap", PgSnapshot(), nullable=False,
+           server_default=text("pg_current_snapshot()")),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    Column("kind", Text, nullable=False),  # linked | status
+    Column("record", BigInteger, nullable=False),  # source_records.id
+    Column("partner", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("local_id", Text, nullable=False),
+    Column("household", BigInteger, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("old", Text),
+    Column("new", Text),
+    Index("ix_subscription_events_xid", "xid"),
+    Index("ix_subscription_events_community", "community", "xid"),
+    Index("ix_subscription_events_at", "at"),
 )

@@ -73,9 +73,10 @@ def refusal(exc: RequestRefused, media: str | None = JSON) -> JSONResponse:
                         media_type=content_type(media or JSON))
 
 
-def rate_key(scope: Scope) -> str:
-    """The agency the lead's `Authenticated` put on the scope, else the client address."""
-    agency = getattr(scope.get(SCOPE_PRINCIPAL), "agency", None)
+def rate_key(scope: Scope, principal: object = None) -> str:
+    """The agency of `principal` — by default the one the lead's `Authenticated` put on the
+    scope; a websocket's comes with its `connection_init` — else the client address."""
+    agency = getattr(principal or scope.get(SCOPE_PRINCIPAL), "agency", None)
     slug = getattr(agency, "slug", None)
     if slug:
         return f"agency:{slug}"

@@ -14,6 +14,11 @@ What counts as a referral (转办), over the unified record data (docs/subscript
   status becomes 已转送, a committee reception whose status becomes 已转办 — or that is in that
   status when linkage first places it on a household.
 Only what is delivered is audited: a record read and found not to be a referral is not.
+
+A subscriber that passes `after` — the `cursor` of the last event it received — first gets the
+community's events committed since (read from the store, migration 0014), then the live ones,
+none twice; more than `MAX_RESUMED` since, or a cursor older than the store keeps, and it gets an
+`EventGap` instead, then the live events.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 import strawberry
@@ -29,12 +35,21 @@ from graphql import print_ast
 from gateway.audit import AuditEntry, append
 from gateway.auth.access import Access
 from gateway.context import Context, make_context
-from gateway.db.store import HouseholdRow
-from gateway.errors import EventsUnavailable, Forbidden, GatewayError
+from gateway.db.store import HouseholdRow, reaching_store
+from gateway.errors import BadRequest, EventsUnavailable, Forbidden, GatewayError
 from gateway.resolvers import household as H
 from gateway.resolvers.fetch import body_of
+from gateway.schema.pagination import keyset_cursor, keyset_key
 from gateway.schema.records import Appeal, Dispute
-from gateway.subscriptions import CREDENTIALS, CURRENT_SERVICES, Event, Gap, Listener
+from gateway.subscriptions import (
+    CREDENTIALS,
+    CURRENT_SERVICES,
+    Event,
+    Gap,
+    Item,
+    Listener,
+    events_after,
+)
 
 Info = strawberry.Info[Context, None]
 
@@ -42,6 +57,8 @@ REFERRED_INTAKE = frozenset({"POLICE_TRANSFER", "COURT_ENTRUSTED", "GOV_ASSIGNED
                              "HOTLINE"})
 HANDED_ON = {"ticket": "DISPATCHED", "petition": "TRANSFERRED", "reception": "TRANSFERRED"}
 REFERRAL_ENTITIES = frozenset({"dispute", *HANDED_ON})
+EVENT_CURSOR = "event"
+MAX_RESUMED = 1000  # events replayed to a subscriber resuming `after` a cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,30 +72,70 @@ class Delivery:
     appeal: Appeal | None = None
 
 
-async def dispute_changes(info: Info, community: str) -> AsyncIterator[Delivery | Gap]:
+async def dispute_changes(info: Info, community: str,
+                          after: str | None = None) -> AsyncIterator[Delivery | Gap]:
     listener = _admit(info, community)
     info.context.access.check("disputes", community)
-    async with listener.feed(community) as feed:
-        async for item in feed:
-            if isinstance(item, Gap):
-                yield item
-            elif item.entity == "dispute":
-                delivery = await _deliver(info, item, community, lambda d: True)
-                if delivery is not None:
-                    yield delivery
+    async for item in _items(info, listener, community, after):
+        if isinstance(item, Gap):
+            yield item
+        elif item.entity == "dispute":
+            delivery = await _deliver(info, item, community, lambda d: True)
+            if delivery is not None:
+                yield delivery
 
 
-async def referrals(info: Info, community: str) -> AsyncIterator[Delivery | Gap]:
+async def referrals(info: Info, community: str,
+                    after: str | None = None) -> AsyncIterator[Delivery | Gap]:
     listener = _admit(info, community)
     groups = _granted(info, community, ("disputes", "appeals"))
+    async for item in _items(info, listener, community, after):
+        if isinstance(item, Gap):
+            yield item
+        elif item.entity in REFERRAL_ENTITIES and _group(item.entity) in groups:
+            delivery = await _deliver(info, item, community, lambda d: route(d) is not None)
+            if delivery is not None:
+                yield delivery
+
+
+def event_cursor(event: Event) -> str:
+    """Where a subscriber that received `event` resumes (`after`)."""
+    return keyset_cursor(EVENT_CURSOR, (str(event.id), event.community))
+
+
+def _resume_point(cursor: str | None, community: str) -> int | None:
+    if cursor is None:
+        return None
+    event_id, of = keyset_key(EVENT_CURSOR, cursor, 2)
+    if of != community or not event_id.isdigit():
+        raise BadRequest("this cursor is not of an event of this community", argument="after",
+                         cursor=cursor)
+    return int(event_id)
+
+
+async def _items(info: Info, listener: Listener, community: str,
+                 after: str | None) -> AsyncIterator[Item]:
+    """`community`'s events: those since `after` from the store, then the live ones. The feed
+    opens first, so an event committed while the store is read is queued, and comes once."""
+    resume = _resume_point(after, community)
     async with listener.feed(community) as feed:
+        replayed: set[int] = set()
+        if resume is not None:
+            with reaching_store():
+                missed = await events_after(info.context.store.pool, resume, community,
+                                            MAX_RESUMED + 1)
+            now = datetime.now(UTC)
+            if missed is None:
+                yield Gap(now, now, "the events after this cursor are no longer kept")
+            elif len(missed) > MAX_RESUMED:
+                yield Gap(missed[0].at, now, f"more than {MAX_RESUMED} events since this cursor")
+            else:
+                for event in missed:
+                    replayed.add(event.id)
+                    yield event
         async for item in feed:
-            if isinstance(item, Gap):
+            if not (isinstance(item, Event) and item.id in replayed):
                 yield item
-            elif item.entity in REFERRAL_ENTITIES and _group(item.entity) in groups:
-                delivery = await _deliver(info, item, community, lambda d: route(d) is not None)
-                if delivery is not None:
-                    yield delivery
 
 
 def route(delivery: Delivery) -> str | None:

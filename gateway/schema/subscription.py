@@ -44,11 +44,12 @@ class DisputeChange:
         description="The status the store held before (null for CREATED or an unknown code)")
     new_status: E.DisputeStatus | None = strawberry.field(
         description="The status the sync stored (the record's own, read again, is `dispute`)")
-    at: datetime = strawberry.field(description="When this gateway heard of the change")
+    at: datetime = strawberry.field(description="When the store recorded the change")
     body: str = strawberry.field(description="The body whose record changed (中文)")
     household_id: strawberry.ID = strawberry.field(description="The household it is on")
     dispute: Dispute | None = strawberry.field(
         description="The dispute as a query shows it now; null when no body could give it")
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event")
 
 
 @strawberry.enum(description="How a case was handed from one body to another")
@@ -66,20 +67,25 @@ class Referral:
     from_body: str | None = strawberry.field(
         description="Who handed it on (中文), where the data says")
     to_body: str | None = strawberry.field(description="Who received it (中文), where the data says")
-    at: datetime = strawberry.field(description="When this gateway heard of it")
+    at: datetime = strawberry.field(description="When the store recorded it")
     household_id: strawberry.ID
     dispute: Dispute | None = strawberry.field(description="The referred dispute (disputes group)")
     appeal: Appeal | None = strawberry.field(description="The referred appeal (appeals group)")
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event")
 
 
-@strawberry.type(description="Events may be missing between `lostAt` and `resumedAt`: this "
-                 "gateway lost its events connection (or the subscriber fell behind). Query "
-                 "what you need again; `resumedAt` null: not resumed yet, a second gap follows")
+@strawberry.type(description="Events may be missing between `lostAt` and `resumedAt`: they "
+                 "could not be replayed (too many, or no longer kept), or the subscriber fell "
+                 "behind. Query what you need again")
 class EventGap:
     lost_at: datetime
     resumed_at: datetime | None
     reason: str
 
+
+AFTER = Annotated[str | None, strawberry.argument(
+    description="The `cursor` of the last event received: first the community's events since "
+    "then (kept 72 h by default), then the live ones")]
 
 DisputeEvent = Annotated[DisputeChange | EventGap, strawberry.union("DisputeEvent")]
 ReferralEvent = Annotated[Referral | EventGap, strawberry.union("ReferralEvent")]
@@ -100,7 +106,8 @@ def dispute_change(delivery: R.Delivery) -> DisputeChange:
         change=DisputeChangeKind.CREATED if created else DisputeChangeKind.STATUS_CHANGED,
         old_status=None if created else E.coerce(E.DisputeStatus, event.old),
         new_status=E.coerce(E.DisputeStatus, event.new), at=event.at, body=delivery.body,
-        household_id=_household_id(delivery), dispute=delivery.dispute)
+        household_id=_household_id(delivery), dispute=delivery.dispute,
+        cursor=R.event_cursor(event))
 
 
 def referral(delivery: R.Delivery, route: str) -> Referral:
@@ -112,7 +119,7 @@ def referral(delivery: R.Delivery, route: str) -> Referral:
         route=ReferralRoute(route), from_body=delivery.body if handed_out else None,
         to_body=to_body if handed_out else delivery.body, at=delivery.event.at,
         household_id=_household_id(delivery), dispute=delivery.dispute,
-        appeal=delivery.appeal)
+        appeal=delivery.appeal, cursor=R.event_cursor(delivery.event))
 
 
 class StreamErrorsExtension(SchemaExtension):
@@ -148,18 +155,19 @@ class Subscription:
     @strawberry.subscription(description="A community's disputes as they are created or change "
                              "status (needs the disputes field group)")
     async def dispute_changed(
-        self, info: Info, community: strawberry.ID
+        self, info: Info, community: strawberry.ID, after: AFTER = None
     ) -> AsyncGenerator[DisputeEvent, None]:
-        async for item in R.dispute_changes(info, str(community).removeprefix("Community:")):
+        async for item in R.dispute_changes(info, str(community).removeprefix("Community:"),
+                                            after):
             yield _gap(item) if isinstance(item, Gap) else dispute_change(item)
 
     @strawberry.subscription(description="Cases handed to or by a body in a community: "
                              "referred disputes, dispatched or transferred work orders, "
                              "transferred petitions and receptions")
     async def referral_created(
-        self, info: Info, community: strawberry.ID
+        self, info: Info, community: strawberry.ID, after: AFTER = None
     ) -> AsyncGenerator[ReferralEvent, None]:
-        async for item in R.referrals(info, str(community).removeprefix("Community:")):
+        async for item in R.referrals(info, str(community).removeprefix("Community:"), after):
             if isinstance(item, Gap):
                 yield _gap(item)
             else:

@@ -6,6 +6,11 @@ come in the `connection_init` payload instead, under the same names (`Authorizat
 `X-Api-Key`, `X-Purpose`, `X-Officer`; any case); a payload value wins over the handshake's
 header. A payload that is not an object of strings is refused like bad credentials: the socket
 closes with 4403, as graphql-transport-ws has a server refuse a `connection_init`.
+
+The limits of a websocket (`_limits.py`) act here: every message spends the connection's budget
+(a flood closes it), a `connection_init` the view admitted may still be refused by the rate limit
+or the agency's cap (`SocketRefused`: closed with its code, never acknowledged), and every new
+`subscribe` counts against the rate limit (RATE_LIMITED as that operation's `error`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
     Message,
     SubscribeMessage,
 )
@@ -30,11 +36,13 @@ from gateway.errors import (
     GatewayError,
     MalformedRequest,
     QueryTooLarge,
+    RateLimited,
     TooManySubscriptions,
 )
 from gateway.limits.config import Limits
 from gateway.limits.documents import TrustedDocuments, sha256
 from gateway.limits.extension import SCOPE_LIMITS
+from gateway.subscriptions._limits import SCOPE_SOCKET, Socket, SocketRefused
 
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-purpose", "x-officer")
 CREDENTIALS = "juheli.ws_credentials"  # context.extra: the connection's credential headers
@@ -69,14 +77,44 @@ class TransportWS(BaseGraphQLTransportWSHandler[Any, None]):
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
+    @property
+    def socket(self) -> Socket | None:
+        socket: Socket | None = self.context.request.scope.get(SCOPE_SOCKET)
+        return socket
+
+    async def handle_message(self, message: Message) -> None:
+        socket = self.socket
+        flood = socket.message() if socket is not None else None
+        if flood is not None:
+            await self.websocket.close(code=flood.code, reason=flood.reason)
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)  # the view's on_ws_connect admits
+        except SocketRefused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.operations:
-            refused = self._over_limit() or await self._untrusted(message)
+            refused = await self._rate_limited() or self._over_limit() or \
+                await self._untrusted(message)
             if refused is not None:
                 await self.send_message({"id": message["id"], "type": "error", "payload": [
                     {"message": str(refused), "extensions": dict(refused.extensions)}]})
                 return
         await super().handle_subscribe(message)
+
+    async def _rate_limited(self) -> GatewayError | None:
+        """Each operation is one request against the caller's rate limit, as over HTTP."""
+        socket = self.socket
+        try:
+            if socket is not None:
+                await socket.check_operation()
+        except RateLimited as exc:
+            return exc
+        return None
 
     def _over_limit(self) -> GatewayError | None:
         limit = self.max_subscriptions_per_connection

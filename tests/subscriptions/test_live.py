@@ -4,6 +4,7 @@ reaches subscribers of both processes, read again under each one's grants, and a
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import asyncpg
@@ -170,29 +171,132 @@ async def test_a_referral_confirmed_on_b_reaches_a(
                                              "GOV_ASSIGNED", "GRID_REPORT", "HOTLINE"}
 
 
-async def test_a_lost_events_connection_is_told_to_the_subscriber(
+RESUMABLE = """subscription($c: ID!, $after: String) {
+  disputeChanged(community: $c, after: $after) {
+  __typename
+  ... on DisputeChange { change oldStatus newStatus cursor dispute { source { localId } } }
+  ... on EventGap { lostAt resumedAt reason } } }"""
+
+
+async def set_status(conn: asyncpg.Connection, record: int, status: str) -> None:
+    """The store's status of `record` changed, as a sync writes it (the trigger announces it)."""
+    await conn.execute("UPDATE source_records SET status = $2 WHERE id = $1", record, status)
+
+
+async def test_events_written_while_the_listeners_are_cut_off_still_arrive(
+        gateways: tuple[Gateway, Gateway], subscribe: Any, subs_store: str, pg_admin: str,
+        keys: dict[str, str]) -> None:
+    a, b = gateways
+    dispute = await linked_dispute(subs_store)
+    operation = [{"query": RESUMABLE, "variables": {"c": dispute["community_code"]}}]
+    wait_subscribed(a, 0)
+    wait_subscribed(b, 0)
+    on_a = subscribe(a.ws_url, params(keys["district"]), operation, count=2)
+    on_b = subscribe(b.ws_url, params(keys["district"]), operation, count=2)
+    wait_subscribed(a, 1, on_a)
+    wait_subscribed(b, 1, on_b)
+    time.sleep(2.5)  # both listeners have marked their place since (JUHELI_EVENTS_CHECK_S=1)
+    conn = await asyncpg.connect(subs_store)
+    server = await asyncpg.connect(pg_admin)
+    database = await conn.fetchval("SELECT current_database()")
+    try:
+        # Both processes' listeners lose their connection and cannot come back until the
+        # status has changed twice: the NOTIFYs reach nobody.
+        await server.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        try:
+            killed = await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'juheli-events' AND datname = current_database()")
+            assert killed == 2
+            await set_status(conn, dispute["id"], "REGISTERED")
+            await set_status(conn, dispute["id"], dispute["status"])
+        finally:
+            await server.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+    finally:
+        await server.close()
+        await conn.close()
+    for watcher in (on_a, on_b):
+        changes = [watcher.wait_for(lambda line: line["event"] == "next")["payload"]["data"]
+                   ["disputeChanged"] for _ in range(2)]
+        assert [c["__typename"] for c in changes] == ["DisputeChange", "DisputeChange"], changes
+        assert [(c["oldStatus"], c["newStatus"]) for c in changes] == \
+            [(dispute["status"], "REGISTERED"), ("REGISTERED", dispute["status"])]
+        assert {c["dispute"]["source"]["localId"] for c in changes} == {dispute["local_id"]}
+
+
+async def test_a_subscriber_resumes_after_its_last_cursor(
         gateways: tuple[Gateway, Gateway], subscribe: Any, subs_store: str,
         keys: dict[str, str]) -> None:
-    a, _ = gateways
+    a, b = gateways
     dispute = await linked_dispute(subs_store)
+    community = dispute["community_code"]
     wait_subscribed(a, 0)
-    watcher = subscribe(a.ws_url, params(keys["district"]),
-                        [{"query": DISPUTES, "variables": {"c": dispute["community_code"]}}],
-                        count=2)
-    wait_subscribed(a, 1, watcher)
+    first = subscribe(a.ws_url, params(keys["district"]),
+                      [{"query": RESUMABLE, "variables": {"c": community}}])
+    wait_subscribed(a, 1, first)
     conn = await asyncpg.connect(subs_store)
-    try:  # both processes' listeners lose their connection
-        killed = await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = 'juheli-events' AND datname = current_database()")
-        assert killed == 2
+    try:
+        await set_status(conn, dispute["id"], "REGISTERED")
+        seen = first.wait_for(lambda line: line["event"] == "next")
+        cursor = seen["payload"]["data"]["disputeChanged"]["cursor"]
+        first.close()
+        # While the client is away: two more changes.
+        await set_status(conn, dispute["id"], "IN_MEDIATION")
+        await set_status(conn, dispute["id"], dispute["status"])
     finally:
         await conn.close()
-    gaps = [watcher.wait_for(lambda line: line["event"] == "next")["payload"]["data"]
-            ["disputeChanged"] for _ in range(2)]
-    assert [g["__typename"] for g in gaps] == ["EventGap", "EventGap"]
-    assert gaps[0]["resumedAt"] is None and gaps[1]["resumedAt"] is not None
-    assert gaps[0]["lostAt"] == gaps[1]["lostAt"]
+    wait_subscribed(b, 0)
+    again = subscribe(b.ws_url, params(keys["district"]),  # the other process, even
+                      [{"query": RESUMABLE, "variables": {"c": community, "after": cursor}}],
+                      count=2)
+    changes = [again.wait_for(lambda line: line["event"] == "next")["payload"]["data"]
+               ["disputeChanged"] for _ in range(2)]
+    assert [(c["oldStatus"], c["newStatus"]) for c in changes] == \
+        [("REGISTERED", "IN_MEDIATION"), ("IN_MEDIATION", dispute["status"])]
+    assert len({cursor, *(c["cursor"] for c in changes)}) == 3
+
+
+def test_a_cursor_of_another_community_or_garbage_is_refused(
+        gateways: tuple[Gateway, Gateway], subscribe: Any, keys: dict[str, str]) -> None:
+    from gateway.resolvers.events import EVENT_CURSOR
+    from gateway.schema.pagination import keyset_cursor
+
+    elsewhere = keyset_cursor(EVENT_CURSOR, ("1", "some-other-community"))
+    for after in ("garbage", elsewhere, keyset_cursor("household", ("1",))):
+        sub = subscribe(gateways[0].ws_url, params(keys["district"]),
+                        [{"query": RESUMABLE, "variables": {"c": "110105001001", "after": after}}])
+        line = sub.wait_for(lambda line: line["event"] in ("next", "error"))
+        errors = line["payload"]["errors"] if line["event"] == "next" else line["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["BAD_REQUEST"], (after, errors)
+        assert errors[0]["extensions"]["argument"] == "after"
+
+
+async def test_a_cursor_no_longer_kept_gives_a_gap_then_live_events(
+        gateways: tuple[Gateway, Gateway], subscribe: Any, subs_store: str,
+        keys: dict[str, str]) -> None:
+    from gateway.resolvers.events import EVENT_CURSOR
+    from gateway.schema.pagination import keyset_cursor
+
+    a, _ = gateways
+    dispute = await linked_dispute(subs_store)
+    community = dispute["community_code"]
+    pruned = keyset_cursor(EVENT_CURSOR, ("0", community))  # no event 0 is kept
+    wait_subscribed(a, 0)
+    sub = subscribe(a.ws_url, params(keys["district"]),
+                    [{"query": RESUMABLE, "variables": {"c": community, "after": pruned}}],
+                    count=2)
+    gap = sub.wait_for(lambda line: line["event"] == "next")["payload"]["data"]["disputeChanged"]
+    assert gap["__typename"] == "EventGap"
+    assert gap["reason"] == "the events after this cursor are no longer kept"
+    wait_subscribed(a, 1, sub)
+    conn = await asyncpg.connect(subs_store)
+    try:
+        await set_status(conn, dispute["id"], "REGISTERED")
+        await set_status(conn, dispute["id"], dispute["status"])
+    finally:
+        await conn.close()
+    live = sub.wait_for(lambda line: line["event"] == "next")["payload"]["data"]["disputeChanged"]
+    assert (live["oldStatus"], live["newStatus"]) == (dispute["status"], "REGISTERED")
 
 
 async def test_a_community_outside_the_grant_is_forbidden(

@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 29, tzinfo=UTC)
 def delivery(entity: str, data: dict[str, Any], kind: str, new: str | None) -> Delivery:
     partner = "mediation" if entity == "dispute" else "hotline"
     record = Record(partner, entity, "K1", data, {}, NOW)
-    event = Event(kind, 1, partner, entity, "K1", 7, "C1", None, new, NOW)  # type: ignore[arg-type]
+    event = Event(1, kind, 1, partner, entity, "K1", 7, "C1", None, new, NOW)  # type: ignore[arg-type]
     if entity == "dispute":
         return Delivery(event, "H1", "人民调解委员会", dispute=build.dispute(record, "调委会", []))
     return Delivery(event, "H1", "12345热线", appeal=build.appeal(record, "12345热线"))

@@ -9,11 +9,9 @@ import time
 from typing import Any
 
 import asyncpg
-import orjson
 
 from gateway.onboard import store
 from gateway.settings import Settings
-from gateway.subscriptions import CHANNEL
 from tests.conftest import agency_key, migrated_store, uvicorn_serving
 from tests.onboard.test_reload import innermost
 from tests.onboard.test_second_company import DEFINITION, KEY, company
@@ -78,10 +76,11 @@ async def test_an_event_after_a_swap_is_read_with_the_adapters_in_force(
                 await store.register(conn, "estate2", "第二物业", _version(text, 2))
                 await _retired(app, first)
                 # An event of the swapped body on the household: the subscriber reads it now.
-                await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, orjson.dumps({
-                    "kind": "status", "record": 1, "partner": "estate2", "entity": "dispute",
-                    "local_id": "X1", "household": household, "community": COMMUNITY,
-                    "old": "REGISTERED", "new": "IN_MEDIATION"}).decode())
+                await conn.execute(
+                    "INSERT INTO subscription_events (kind, record, partner, entity, local_id, "
+                    "household, community, old, new) VALUES ('status', 1, 'estate2', "
+                    "'dispute', 'X1', $1, $2, 'REGISTERED', 'IN_MEDIATION')",
+                    household, COMMUNITY)
                 seen = change_of(sub.wait_for(lambda line: line["event"] == "next"))
     finally:
         await conn.close()
