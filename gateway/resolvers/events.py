@@ -24,8 +24,10 @@ none twice; more than `MAX_RESUMED` since, or a cursor older than the store keep
 from __future__ import annotations
 
 import hashlib
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import orjson
@@ -34,7 +36,7 @@ from graphql import print_ast
 
 from gateway.audit import AuditEntry, append
 from gateway.auth.access import Access
-from gateway.context import Context, make_context
+from gateway.context import Context, Services, make_context
 from gateway.db.store import HouseholdRow, reaching_store
 from gateway.errors import BadRequest, EventsUnavailable, Forbidden, GatewayError
 from gateway.resolvers import household as H
@@ -190,9 +192,41 @@ def _admit(info: Info, community: str) -> Listener:
     return listener
 
 
-async def event_context(base: Context) -> Context:
+class SharedReads:
+    """The loaders of one event, shared by every subscriber of this process that delivers it
+    soon after the first: the partner is read once for all of them instead of once each.
+
+    Loaders hold what was read, never what a subscriber may see — grants, masking and the
+    audit are each subscriber's own (its `Access`). An event's loaders serve for half the
+    request deadline (their own deadline runs from the first read), and only with the Services
+    they were made over: a definition swapped meanwhile gets loaders of its own."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self._by_event: OrderedDict[int, tuple[float, Services, Context]] = OrderedDict()
+
+    def context(self, services: Services, event: Event, base: Context,
+                access: Access) -> Context:
+        now = time.monotonic()
+        found = self._by_event.get(event.id)
+        if found is not None:
+            made, over, first = found
+            if over is services and now - made < services.request_deadline_ms / 2000:
+                return replace(first, request=base.request, access=access, extra={})
+        ctx = make_context(services, base.request, None, access)
+        self._by_event[event.id] = (now, services, ctx)
+        self._by_event.move_to_end(event.id)
+        while len(self._by_event) > self.keep:
+            self._by_event.popitem(last=False)
+        return ctx
+
+
+SHARED = SharedReads()
+
+
+async def event_context(base: Context, event: Event | None = None) -> Context:
     """A context of the event's own, from the connection's: authenticated again, today's
-    grants, fresh loaders over the Services in force now."""
+    grants, loaders over the Services in force now (those of `event`, shared: `SharedReads`)."""
     current = base.extra.get(CURRENT_SERVICES)
     services = current() if current is not None else base.services
     access = base.access
@@ -202,13 +236,15 @@ async def event_context(base: Context) -> Context:
         if credentials is not None:
             principal = await services.auth.principal(credentials)
         policy = await services.auth.policy()
-    return make_context(services, base.request, None, Access(principal, policy))
+    if event is None:
+        return make_context(services, base.request, None, Access(principal, policy))
+    return SHARED.context(services, event, base, Access(principal, policy))
 
 
 async def _deliver(info: Info, event: Event, community: str,
                    wanted: Callable[[Delivery], bool]) -> Delivery | None:
     """The event as this subscriber may see it, audited; None when it is not to be delivered."""
-    ctx = await event_context(info.context)
+    ctx = await event_context(info.context, event)
     own = strawberry.Info(_raw_info=info._raw_info._replace(context=ctx), _field=info._field)
     row = await ctx.loaders.household_by_id.load(event.household)
     # Moved on, or outside the grant now: as a query would, say nothing of it.

@@ -138,6 +138,50 @@ async def test_a_status_change_reaches_both_processes_under_each_grant(
         assert await audit_rows(subs_store, agency, household) == before[agency] + 1
 
 
+def mediation_requests(district: Any) -> int:
+    total: int = httpx.get(f"{district.urls['mediation']}/_sim/stats", timeout=10).json()["total"]
+    return total
+
+
+async def test_subscribers_of_one_process_share_the_partner_read_not_the_grants(
+        gateways: tuple[Gateway, Gateway], subscribe: Any, subs_store: str, district: Any,
+        keys: dict[str, str]) -> None:
+    a, _ = gateways
+    dispute = await linked_dispute(subs_store)
+    household = dispute["key"]
+    operation = [{"query": DISPUTES, "variables": {"c": dispute["community_code"]}}]
+    conn = await asyncpg.connect(subs_store)
+    try:
+        wait_subscribed(a, 0)
+        alone = subscribe(a.ws_url, params(keys["district"]), operation)
+        wait_subscribed(a, 1, alone)
+        before = mediation_requests(district)
+        await set_status(conn, dispute["id"], "REGISTERED")
+        change_of(alone.wait_for(lambda line: line["event"] == "next"))
+        one_reads = mediation_requests(district) - before
+        assert one_reads >= 1  # the dispute is read live from the mediation platform
+        alone.close()
+
+        wait_subscribed(a, 0)
+        audited = {agency: await audit_rows(subs_store, agency, household)
+                   for agency in ("subs-district", "subs-masked")}
+        watchers = [subscribe(a.ws_url, params(keys[k]), operation)
+                    for k in ("district", "district", "masked")]
+        wait_subscribed(a, 3, *watchers)
+        before = mediation_requests(district)
+        await set_status(conn, dispute["id"], dispute["status"])
+        seen = [change_of(w.wait_for(lambda line: line["event"] == "next")) for w in watchers]
+        assert mediation_requests(district) - before == one_reads  # read once for all three
+    finally:
+        await conn.close()
+    names = [[p["name"] for p in s["dispute"]["parties"]] for s in seen]
+    assert names[0] == names[1] and all(n and not n.endswith("*") for n in names[0] if len(n) > 1)
+    assert all(n.endswith("*") for n in names[2])  # the masked grant still masks
+    assert await audit_rows(subs_store, "subs-district", household) == \
+        audited["subs-district"] + 2  # each delivery audited on its own
+    assert await audit_rows(subs_store, "subs-masked", household) == audited["subs-masked"] + 1
+
+
 async def test_a_referral_confirmed_on_b_reaches_a(
         gateways: tuple[Gateway, Gateway], subscribe: Any, subs_store: str,
         keys: dict[str, str]) -> None:
