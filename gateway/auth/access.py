@@ -74,6 +74,9 @@ class Access:
         if not self.principal.officer:
             raise OfficerRequired(f"reading {group} data needs the officer who asks "
                                   "(X-Officer, or the token's name)", group=group)
+        if purpose in AGGREGATE_PURPOSES:  # counts, not people — whatever a grant says
+            raise PurposeNotAllowed(f"the purpose {purpose!r} gets aggregates only: no {group} "
+                                    "data", group=group, purpose=purpose)
         key = (group, community)
         level = self._levels.get(key)
         if level is None:
@@ -85,6 +88,11 @@ class Access:
                                         group=group, purpose=purpose, allowed=allowed)
             raise ForbiddenField(f"no grant for {group}", group=group)
         return level
+
+    def read(self, group: str, household: str) -> None:
+        """Record a read of `household`'s `group` data that a grant checked in another community
+        allowed (a compound's committee names owners wherever they live)."""
+        self.touched[household].add(group)
 
     @property
     def groups(self) -> set[str]:

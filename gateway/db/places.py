@@ -1,15 +1,31 @@
 """Store queries for records that belong to a community's compounds rather than to one
 household: a compound's owners' roster and ballots (many owners live elsewhere), its repair
-orders and rooms.
+orders and rooms — placed by the rule of `gateway.db.compounds`, the one the brief counts by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import asyncpg
+
+from gateway.db.compounds import attributed
 from gateway.db.store import LinkRow, Store, _link
 
-__all__ = ["compound_names", "records_in_compounds"]
+__all__ = ["PROPERTY_KINDS", "CompoundLink", "compound_names", "records_in_compounds"]
+
+# The facts of the property bodies' records, by entity (gateway/views/facts.py).
+PROPERTY_KINDS = {"occupancy": "occupancy", "repair_order": "repair", "owner": "owner",
+                  "owner_vote": "vote"}
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundLink:
+    """A record of the community and the compound it counts in (None: in none of them)."""
+
+    compound: str | None
+    link: LinkRow
 
 
 async def compound_names(store: Store, community: str) -> list[str]:
@@ -18,23 +34,34 @@ async def compound_names(store: Store, community: str) -> list[str]:
     return [r["name"] for r in rows]
 
 
+def _sql(kinds: tuple[str, ...]) -> str:
+    return f"""WITH {attributed(kinds)}
+SELECT cp.name AS compound, l.household_id, l.person_id, s.partner, s.entity, s.local_id,
+       s.subject, coalesce(l.method, 'place') AS method,
+       coalesce(l.confidence, 1.0) AS confidence, coalesce(l.status, 'auto') AS status,
+       s.read_at, s.attrs
+FROM attributed a
+JOIN source_records s ON (s.partner, s.entity, s.local_id, s.subject)
+                       = (a.partner, a.entity, a.local_id, 0)
+LEFT JOIN links l ON l.source_record_id = s.id AND l.status IN ('auto', 'confirmed')
+LEFT JOIN compounds cp ON cp.id = a.compound_id
+WHERE a.community = $1 AND a.entity = ANY($2::text[])
+ORDER BY s.partner, s.entity, s.local_id"""
+
+
 async def records_in_compounds(
     store: Store, entities: Sequence[str], *, community: str
-) -> list[LinkRow]:
-    """First-subject records of `entities` linked to a household of `community`, or whose
-    address starts with the name of one of its compounds (an owner who lives elsewhere)."""
-    rows = await store.fetch(
-        """SELECT l.household_id, l.person_id, s.partner, s.entity, s.local_id, s.subject,
-                  coalesce(l.method, 'place') AS method, coalesce(l.confidence, 1.0) AS confidence,
-                  coalesce(l.status, 'auto') AS status, s.read_at, s.attrs
-           FROM source_records s
-           LEFT JOIN links l ON l.source_record_id = s.id AND l.status IN ('auto', 'confirmed')
-           LEFT JOIN households h ON h.id = l.household_id
-           WHERE s.entity = ANY($1::text[]) AND s.subject = 0
-             AND (h.community_code = $2 OR EXISTS (
-                   SELECT 1 FROM compounds cp WHERE cp.community_code = $2
-                   AND starts_with(s.attrs->'raw'->>'address', cp.name)))
-           ORDER BY s.partner, s.entity, s.local_id""",
-        list(entities), community,
-    )
-    return [_link(r) for r in rows]
+) -> list[CompoundLink]:
+    """First-subject records of `entities` (property entities) that count in `community`, each
+    with the compound of it they count in."""
+    kinds = tuple(sorted({PROPERTY_KINDS[e] for e in entities if e in PROPERTY_KINDS}))
+    if not kinds:
+        return []
+    rows = await store.fetch(_sql(kinds), community, list(entities))
+    return [_placed(r) for r in rows]
+
+
+def _placed(row: asyncpg.Record) -> CompoundLink:
+    data = dict(row)
+    compound = data.pop("compound")
+    return CompoundLink(compound, _link(data))

@@ -1,6 +1,9 @@
 """The property company's ledgers (slug `property`, docs/partners.md §5.1): one project per
 compound with its company, one house row per room (occupancy, owner, tenant, area, fees,
 arrears) and the repair orders of the last year, some of them opened from 12345 complaints.
+One project's house ledger and repair orders still carry the developer's sales name (案名) the
+rooms were handed over under; its project row gives that name as the compound's 曾用名
+(`formerName`), which is how the gateway knows the two name one compound.
 
 Written in a random stream of its own after every other partner, so the tables written before
 stay as they were. Owners are the buyers on the contract: now and then a former owner (sold,
@@ -40,6 +43,9 @@ _CONTENT = {
 }
 _WORKERS = ("刘师傅", "王师傅", "张建军", "李强", "赵师傅", "孙伟")
 REPAIRS_PER_UNIT = 0.35  # orders per occupied room and year
+# The project (by its order) whose ledgers use the developer's old name, and that name.
+RENAMED_PROJECT = 1
+FORMER_NAME = "金域华府"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,12 @@ class Project:
     community: str  # community code
     company: str
     style: str  # 'hash' (3#2-301) | 'letter' (A03-2-0301)
+    former: str | None = None  # the developer's name its house ledger and orders still use
+
+    @property
+    def ledger_name(self) -> str:
+        """The compound as the house ledger and the repair orders name it."""
+        return self.former or self.compound.name
 
 
 @dataclass(slots=True)
@@ -111,13 +123,15 @@ class Estate:
         rng = self.rng
         code = f"P{len(self.projects) + 1:02d}"
         project = Project(code, compound, community, f"北京{compound.stem}物业服务有限公司",
-                          "letter" if len(self.projects) % 2 else "hash")
+                          "letter" if len(self.projects) % 2 else "hash",
+                          FORMER_NAME if len(self.projects) == RENAMED_PROJECT else None)
         self.projects.append(project)
         name = compound.name + ("一期" if rng.random() < Z.rate(0.15) else "")
         row = {"projectCode": code, "projectName": name, "companyName": project.company,
                "companyUscc": _company_code(rng),
                "address": f"光明街道{rng.choice(N.ROADS)}{rng.randint(1, 200)}号",
-               "roomCodeStyle": project.style, "updateTime": ts(moment(rng))}
+               "roomCodeStyle": project.style, "formerName": project.former,
+               "updateTime": ts(moment(rng))}
         self.out.add("property", "projects", "project", code, row, None, compound=compound.name)
         return project
 
@@ -158,7 +172,7 @@ class Estate:
         fee = round(rng.uniform(0.8, 1.5) if walkup else rng.uniform(1.8, 3.2), 2)
         months = _arrears(rng, unit.occupancy)
         row = {"houseId": unit.house_id, "projectCode": unit.project.code,
-               "projectName": unit.project.compound.name, "roomCode": code,
+               "projectName": unit.project.ledger_name, "roomCode": code,
                "building": _building(unit.project, code),
                "unit": str(a.entrance), "roomNo": code.rsplit("-", 1)[1], "buildArea": unit.area,
                "ownerName": Z.name_cell(rng, unit.owner),
@@ -223,7 +237,7 @@ class Estate:
         status, finished, last = _repair_flow(rng, when)
         code = room_code(unit.project, unit.address)
         row = {"orderNo": number, "projectCode": unit.project.code,
-               "projectName": unit.project.compound.name,
+               "projectName": unit.project.ledger_name,
                "houseId": None if common else unit.house_id,
                "roomCode": f"{_building(unit.project, code)}公共区域" if common else code,
                "reportTime": ts(when),

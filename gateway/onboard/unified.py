@@ -49,7 +49,7 @@ ENTITIES: Mapping[str, Mapping[str, UnifiedField]] = {
                 "mentor": P, "openedOn": F, "body": F},
     # 物业 property company
     "project": {"code": F, "compound": F, "company": F, "companyCode": F, "address": F,
-                "roomCodeStyle": F},
+                "roomCodeStyle": F, "aliases": F},
     "occupancy": {"roomCode": P, "building": F, "entrance": F, "room": F, "area": F,
                   "ownerName": P, "ownerPhone": P, "occupancy": OCCUPANCY, "tenantName": P,
                   "tenantPhone": P, "parkingSpace": F, "feeRate": F, "arrearsMonths": F,

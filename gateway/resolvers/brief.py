@@ -9,7 +9,13 @@ from gateway.adapters.resilience import Resilient
 from gateway.auth.access import AGGREGATE_PURPOSES, mask_name
 from gateway.context import Context
 from gateway.db.store import reaching_store
-from gateway.errors import Forbidden, GatewayError, MalformedId, PurposeNotAllowed
+from gateway.errors import (
+    Forbidden,
+    ForbiddenField,
+    GatewayError,
+    MalformedId,
+    PurposeNotAllowed,
+)
 from gateway.schema.brief import (
     BriefItemConnection,
     CoordinationBrief,
@@ -96,17 +102,20 @@ async def brief_items(info: Info, community: str, period: PeriodInput, figure: s
         if access.check("party", code) != "full":
             for item in members:
                 item.label = mask_name(item.label)
-    for item in page.items:  # each item is this group's data of its household: granted?
-        if item.household_id:
-            access.level(GROUP_OF.get(item.kind, "identity"),
-                         item.household_id.removeprefix("Household:"), code)
+    for item in page.items:  # each item is this group's data — of its household, if any
+        if item.kind not in PLACES:
+            key = item.household_id.removeprefix("Household:") if item.household_id else ""
+            access.level(GROUP_OF.get(item.kind, "identity"), key, code)
     return page
 
 
-# The grant a listed item needs, by the kind of fact it is.
+# The grant a listed item needs, by the kind of fact it is; anything else needs identity.
 GROUP_OF = {"dispute": "disputes", "appeal": "appeals", "service": "welfare",
             "care_card": "welfare", "visit": "party", "meeting": "identity",
-            "household": "identity"}
+            "household": "identity", "repair": "property", "occupancy": "property",
+            "vote": "property", "owner": "property"}
+# Items that are places or matters, not anyone's data (members are checked above).
+PLACES = frozenset({"building", "compound", "branch", "matter", "member"})
 
 
 async def freeze_brief(info: Info, community: str, period: PeriodInput) -> FrozenBrief:
@@ -132,4 +141,20 @@ async def frozen_brief(info: Info, id: str) -> FrozenBrief | None:
         raise PurposeNotAllowed("this brief was frozen with lists of households; the purpose "
                                 f"{info.context.access.principal.purpose!r} gets aggregates only",
                                 purpose=info.context.access.principal.purpose)
+    _frozen_lists(info, found.brief)
     return found
+
+
+def _frozen_lists(info: Info, brief: CoordinationBrief) -> None:
+    """A frozen brief is served as frozen — its hash is of every byte — so the lists in it need
+    this reader's grants as a live brief's do, each household audited, or it is refused: the
+    households need the welfare grant, members named in full the party grant in full."""
+    access, code = info.context.access, str(brief.community)
+    if brief.needs.households:
+        access.check("welfare", code)
+        for item in brief.needs.households:
+            access.level("welfare", str(item.household_id).removeprefix("Household:"), code)
+    named = [m for m in brief.visits.short_of_target if m.name != mask_name(m.name)]
+    if named and access.check("party", code) != "full":
+        raise ForbiddenField("this brief was frozen with members named in full; the party "
+                             "grant here shows them masked", group="party")

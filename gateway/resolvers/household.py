@@ -110,10 +110,11 @@ async def care_cards(info: Info, row: HouseholdRow) -> list[CareCard]:
 
 
 async def contact_visits(info: Info, row: HouseholdRow) -> list[ContactVisit]:
-    level(info, "party", row)
+    shown = level(info, "party", row)
     links = await info.context.loaders.links.load(row.id)
     records = await records_for(info, links, ("contact_visit",))
-    out = [build.contact_visit(r, body_of(info.context, r.partner)) for r in records]
+    out = [replace(build.contact_visit(r, body_of(info.context, r.partner)), party_level=shown)
+           for r in records]
     return sorted(out, key=lambda v: v.visited_on or "", reverse=True)
 
 

@@ -23,7 +23,8 @@ _GROUP = {"Resident": "identity", "PartyMember": "party", "Dispute": "disputes"}
 
 async def _scope(info: Info, partner: str, entity: str, local_id: str) -> tuple[str, str] | None:
     """(household key, community) of a visible household the record is linked to; for a
-    record linked to none, the community it names."""
+    record linked to none, the community it names (a linked one is where linkage put it, not
+    where it says it is)."""
     rows = await info.context.store.fetch(
         """SELECT h.key, h.community_code FROM source_records s
            JOIN links l ON l.source_record_id = s.id AND l.status IN ('auto', 'confirmed')
@@ -31,7 +32,11 @@ async def _scope(info: Info, partner: str, entity: str, local_id: str) -> tuple[
            WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3
            UNION ALL
            SELECT '', s.attrs->>'community' FROM source_records s
-           WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3""",
+           WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3
+             AND NOT EXISTS (SELECT 1 FROM source_records o
+                             JOIN links l ON l.source_record_id = o.id
+                                         AND l.status IN ('auto', 'confirmed')
+                             WHERE o.partner = $1 AND o.entity = $2 AND o.local_id = $3)""",
         partner, entity, local_id)
     access = info.context.access
     for r in rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -153,26 +153,35 @@ async def community_property(info: Info, code: str) -> P.CommunityProperty:
     if not ctx.access.sees(code):
         raise Forbidden(f"community {code} is outside this agency's grant", community=code)
     masked = ctx.access.level("property", "", code) == "masked"
-    names, links = await asyncio.gather(compound_names(ctx.store, code),
-                                        records_in_compounds(ctx.store, ENTITIES, community=code))
+    names, placed = await asyncio.gather(
+        compound_names(ctx.store, code), records_in_compounds(ctx.store, ENTITIES, community=code))
+    links = [p.link for p in placed]
     records = await records_for(info, links, ENTITIES)
     homes = {(link.partner, link.local_id): link.household_id for link in links}
+    # In the compound the attribution rule chose (the one the brief counts in), not the name the
+    # live record now writes.
+    where = {(p.link.partner, p.link.entity, p.link.local_id): p.compound for p in placed}
     groups: dict[str, list[Record]] = {n: [] for n in names}
     for r in records:
-        name = _compound_of(r.data.get("compound"), names)
+        name = where.get((r.partner, r.entity, r.local_id))
         if name is not None:
             groups[name].append(r)
+    await _audit_members(info, [r for rs in groups.values() for r in rs], homes)
     compounds = [_compound(info, name, rs, homes, masked, code) for name, rs in groups.items()]
     arrears = {homes.get((r.partner, r.local_id)) for r in records if _in_arrears(r)} - {None}
     return P.CommunityProperty(compounds=[c for c in compounds if c is not None],
                                households_in_arrears=len(arrears))
 
 
-def _compound_of(written: Any, names: Iterable[str]) -> str | None:
-    """The community's compound a body's spelling names (`翠湖花园一期` → 翠湖花园)."""
-    text = str(written or "").strip()
-    matches = [n for n in names if text.startswith(n)]
-    return max(matches, key=len) if matches else None
+async def _audit_members(info: Info, records: Sequence[Record],
+                         homes: dict[tuple[str, str], int | None]) -> None:
+    """The committees name their members: each member's household (where linked, whichever
+    community it is in) goes into the request's audit entry with the property group."""
+    ids = sorted({home for r in records if r.entity == "owner" and r.data.get("committeeRole")
+                  and (home := homes.get((r.partner, r.local_id))) is not None})
+    for row in await info.context.loaders.household_by_id.load_many(ids):
+        if row is not None:
+            info.context.access.read("property", row.key)
 
 
 def _in_arrears(r: Record) -> bool:

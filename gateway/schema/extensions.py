@@ -51,9 +51,11 @@ class AuditExtension(SchemaExtension):
         result = self.execution_context.result
         if access is None or result is None:
             return
-        households = tuple(sorted(k for k in access.touched if k))
-        if not households:
+        if not access.touched:
             return
+        # A read of records no household holds (a compound's committee, an owner who lives
+        # elsewhere) is a read all the same: its row names the field groups and no household.
+        households = tuple(sorted(k for k in access.touched if k))
         principal = access.principal
         request = getattr(context, "request", None)
         client = request.client.host if request is not None and request.client else None

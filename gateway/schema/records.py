@@ -6,12 +6,14 @@ Identity numbers and phones are masked here by construction: unmasked values nee
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from gateway.adapters.base import Record
+from gateway.auth.access import mask_name
 from gateway.linkage.normalize import mask_id, mask_phone, parse_id, parse_phones
 from gateway.schema import enums as E
 from gateway.schema.node import Node
@@ -178,6 +180,8 @@ class ContactVisit:
     note: str | None
     member_local_id: strawberry.Private[str | None]
     source: Provenance
+    # The party level the visit was shown at: the member's name is masked unless it is full.
+    party_level: strawberry.Private[str] = "masked"
 
     @strawberry.field(description="The visiting member")
     async def member(
@@ -185,7 +189,10 @@ class ContactVisit:
     ) -> Annotated[PartyMember, strawberry.lazy("gateway.schema.party")] | None:
         from gateway.resolvers.party import member_by_local_id
 
-        return await member_by_local_id(info, self.source.partner, self.member_local_id)
+        member = await member_by_local_id(info, self.source.partner, self.member_local_id)
+        if member is None or self.party_level == "full":
+            return member
+        return replace(member, name=mask_name(member.name))
 
 
 @strawberry.type(description="One attribute's part in a link's score")

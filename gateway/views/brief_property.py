@@ -3,43 +3,40 @@ compound of the community — repair orders (报修) opened, done and open at th
 rooms and their occupancy, rooms in arrears of property fees (欠费) and their months, and the
 owners' votes (业主表决) held in the period.
 
-Property records name their compound (`place`) and a room; a room linkage placed counts in its
-household's compound, one it did not (a vacant room no register lists) in the compound it names.
-Occupancy and arrears are as last synced (the ledger keeps no history); repairs and ballots are
-counted by their dates. `DRILLS` names the list behind every figure; a compound's figures take
-its id as the key.
+A property record counts in the compound `gateway.db.compounds` attributes it to — the rule
+`Community.property` follows too: the compound its name answers to (an owner living elsewhere
+does not move it), else its household's. A record whose name answers to compounds of several
+communities and that nothing settles counts in none; each of those communities lists it
+(`property.unattributed`) and logs how many. Occupancy and arrears are as last synced (the
+ledger keeps no history); repairs and ballots are counted by their dates. `DRILLS` names the
+list behind every figure; a compound's figures take its id as the key.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 import strawberry
 
+from gateway.db.compounds import INDEXED_KINDS, attributed
 from gateway.schema.brief import CompoundPropertyFigures, PropertyFigures
 from gateway.views.scope import Drill, Scope
 
 __all__ = ["DRILLS", "property_figures"]
 
-_KINDS = "('repair', 'occupancy', 'vote')"
+log = logging.getLogger(__name__)
 
-# One row per property fact of the community, in the compound it counts in, with its flags. A
-# property record names its compound (the room's, which an owner living elsewhere does not
-# share): it counts there. One naming no compound of the district counts where linkage placed
-# it. Reading a compound's facts by name is one index range (ix_facts_place, migration 0013).
+# One row per property fact counting in the community (`counted`), in its compound (NULL: in
+# none), with its flags; and one per fact contested between it and another community (not
+# `counted`: kept in the same pass, so that the facts are attributed once). Facts are found by
+# the names of the community's compounds (ix_facts_place, migration 0013) and by where linkage
+# placed them.
 FACTS = f"""
-WITH comp AS (SELECT id, name FROM compounds WHERE community_code = $1),
-found AS (
-  SELECT f.*, c.id AS compound_id
-  FROM comp c JOIN facts f ON f.place = c.name AND f.kind IN {_KINDS}
-  UNION ALL
-  SELECT f.*, (SELECT h.compound_id FROM households h WHERE h.id = f.household_id)
-  FROM facts f
-  WHERE f.community_code = $1 AND f.kind IN {_KINDS}
-    AND (f.place IS NULL OR f.place NOT IN (SELECT name FROM compounds))
-),
+WITH {attributed(INDEXED_KINDS)},
+comp AS (SELECT id, name FROM compounds WHERE community_code = $1),
 prop AS (
   SELECT partner, entity, local_id, kind, status, topic, subkind, quantity, opened_on,
          closed_on, category, compound_id,
@@ -49,8 +46,9 @@ prop AS (
          kind = 'repair' AND opened_on <= $3
            AND (closed_on > $3 OR closed_on IS NULL AND is_open) AS repair_open_at_end,
          kind = 'occupancy' AND category = 'ARREARS' AS in_arrears,
-         kind = 'vote' AND opened_on BETWEEN $2 AND $3 AS ballot
-  FROM found WHERE $2::date <= $3::date
+         kind = 'vote' AND opened_on BETWEEN $2 AND $3 AS ballot,
+         coalesce(community = $1, false) AS counted
+  FROM attributed WHERE (community = $1 OR $1 = ANY(contested)) AND $2::date <= $3::date
 )"""
 
 # name -> what it counts, over `prop`.
@@ -78,17 +76,20 @@ _NAMES = ", ".join(f"x.{name}" for name in _MEASURES)
 # rest), then rolled up: the community's row (id NULL) and every compound of it, in name
 # order — those with nothing counted too (their counts NULL here, zero once shaped).
 FIGURES = FACTS + f""",
-cell AS (SELECT compound_id, topic, {_COUNTS} FROM prop GROUP BY compound_id, topic),
+cell AS (
+  SELECT compound_id, topic, counted, count(*) AS facts, {_COUNTS}
+  FROM prop GROUP BY compound_id, topic, counted
+),
 counted AS (
   SELECT compound_id, {_ROLLED},
          count(*) FILTER (WHERE ballots > 0 AND topic IS NOT NULL) AS matters_voted
-  FROM cell GROUP BY compound_id
+  FROM cell WHERE counted GROUP BY compound_id
 ),
 total AS (  -- a matter put to two compounds' owners is two votes
   SELECT {_ROLLED}, count(*) FILTER (WHERE ballots > 0 AND topic IS NOT NULL) AS matters_voted
-  FROM cell
+  FROM cell WHERE counted
 )
-SELECT * FROM (
+SELECT r.*, (SELECT coalesce(sum(facts), 0) FROM cell WHERE NOT counted) AS unattributed FROM (
   SELECT 0 AS ord, NULL::text AS id, NULL::text AS name, {", ".join(f"x.{n}" for n in _SUMS)},
          x.matters_voted FROM total x
   UNION ALL
@@ -104,7 +105,13 @@ _IN = "($4::text IS NULL OR compound_id::text = $4)"
 
 def _drill(where: str) -> Drill:
     return Drill("facts", f"{FACTS}\nSELECT partner, entity, local_id FROM prop\n"
-                          f"WHERE {where} AND {_IN}\n{_ORDER}")
+                          f"WHERE counted AND {where} AND {_IN}\n{_ORDER}")
+
+
+def _drill_contested() -> Drill:
+    # Contested records belong to no compound: the list has no breakdown by compound.
+    return Drill("facts", f"{FACTS}\nSELECT partner, entity, local_id FROM prop\n"
+                          f"WHERE NOT counted AND $4::text IS NULL\n{_ORDER}")
 
 
 DRILLS: dict[str, Drill] = {
@@ -119,8 +126,9 @@ DRILLS: dict[str, Drill] = {
     "property.mattersVoted": Drill("places", f"""{FACTS}
 SELECT 'matter' AS kind, compound_id::text || '/' || topic AS id,
        (SELECT name FROM comp WHERE id = compound_id) || ' · ' || topic AS label
-FROM prop WHERE ballot AND topic IS NOT NULL AND {_IN}
+FROM prop WHERE counted AND ballot AND topic IS NOT NULL AND {_IN}
 GROUP BY compound_id, topic ORDER BY topic, compound_id"""),
+    "property.unattributed": _drill_contested(),
 }
 
 
@@ -136,4 +144,8 @@ async def property_figures(conn: asyncpg.Connection, scope: Scope) -> PropertyFi
     """The community's 四位一体 figures, and each compound's."""
     rows = await conn.fetch(FIGURES, scope.community, scope.start, scope.end)
     total, *compounds = rows
+    if total["unattributed"]:
+        log.warning("community %s: %d property records name a compound another community has "
+                    "too and count in neither (briefItems figure property.unattributed)",
+                    scope.community, total["unattributed"])
     return PropertyFigures(total=_figures(total), by_compound=[_figures(r) for r in compounds])

@@ -5,11 +5,12 @@ Each projector reads a record's unified fields (the adapter's `data`, never the 
 row) and says what kind of fact it is, which body reported it, when it was opened, closed and
 due, whether it is still open, and what it refers to. Partner dates come in every spelling;
 they go through the same parser linkage uses. A record with no projector is not a fact.
+Property records (rooms, repair orders, owners, ballots, projects) keep the compound they name
+as a key (`place`), which the one attribution rule matches (gateway/db/compounds.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gateway.adapters.base import Record
+from gateway.db.compounds import PROJECT_KIND, alias_keys, join_aliases, name_key
 from gateway.linkage.normalize.dates import parse_date
 from gateway.linkage.normalize.names import parse_name
 
@@ -244,11 +246,9 @@ REPAIR_CLOSED = frozenset({"DONE", "CANCELLED"})
 
 
 def _compound(data: Mapping[str, Any]) -> str | None:
-    """A compound as a property body names it, without a phase (`翠湖花园一期` → `翠湖花园`)."""
-    name = _s(data, "compound")
-    if name is None:
-        return None
-    return re.sub(r"[一二三四五六七八九十]期$", "", name.strip()) or None
+    """The key of the compound a property body names (`翠湖花园一期` → `翠湖花园`), which the
+    attribution rule matches (gateway/db/compounds.py)."""
+    return name_key(_s(data, "compound"))
 
 
 def _repair(r: Record) -> Fact:
@@ -284,6 +284,25 @@ def _vote(r: Record) -> Fact:
                 community=_s(d, "community"))
 
 
+def _owner(r: Record) -> Fact:
+    """One owner on an owners' committee's roster (业主名册): their committee role (`subkind`)
+    and the floor area they own (`quantity`), in their compound."""
+    d = r.data
+    return Fact("owner", "OWNERS_COMMITTEE", True, None, subkind=_s(d, "committeeRole"),
+                quantity=_n(d, "area"), place=_compound(d), label=_s(d, "roomCode"),
+                community=_s(d, "community"))
+
+
+def _project(r: Record) -> Fact:
+    """A property company's project (项目): the compound it manages (`place`) and the former
+    names it is still known by (`topic`, keys joined by `|`), which records may name instead.
+    In no community: the name says which compound, wherever it is."""
+    d = r.data
+    return Fact(PROJECT_KIND, "PROPERTY", True, None, place=_compound(d),
+                topic=join_aliases(alias_keys(_s(d, "aliases"))),
+                label=_label(_s(d, "code"), _s(d, "compound")))
+
+
 # By entity: an entity name means the same thing whichever partner serves it.
 PROJECTORS: dict[str, Callable[[Record], Fact]] = {
     "dispute": _dispute,
@@ -304,6 +323,8 @@ PROJECTORS: dict[str, Callable[[Record], Fact]] = {
     "repair_order": _repair,
     "occupancy": _occupancy,
     "owner_vote": _vote,
+    "owner": _owner,
+    "project": _project,
 }
 
 

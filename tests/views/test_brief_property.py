@@ -127,3 +127,60 @@ async def test_every_property_figure_lists_what_it_counts(
                                            "k": voted["compoundId"]}))["data"]["briefItems"]
     assert {e["node"]["partner"] for e in ballots["edges"]} == {"owners"}
     assert {e["node"]["kind"] for e in ballots["edges"]} == {"vote"}
+
+
+COMMUNITY = """query($id: ID!) { community(id: $id) { property { compounds {
+  compound openRepairOrders repairOrders { count } votes { matter participants } } } } }"""
+# A period that holds every record: figures by date then count what Community.property counts.
+EVER = {"from": "2000-01-01", "to": TODAY.isoformat()}
+
+
+async def _both(client: httpx.AsyncClient, community: str) -> tuple[dict[str, Any],
+                                                                    dict[str, Any]]:
+    brief = await _post(client, PROPERTY, {"c": community, "p": EVER})
+    assert "errors" not in brief, brief["errors"]
+    prop = await _post(client, COMMUNITY, {"id": f"Community:{community}"})
+    assert "errors" not in prop, prop["errors"]
+    return ({c["compound"]: c for c in brief["data"]["coordinationBrief"]["property"]["byCompound"]},
+            {c["compound"]: c for c in prop["data"]["community"]["property"]["compounds"]})
+
+
+async def test_the_brief_and_community_property_count_alike_per_compound(
+        client: httpx.AsyncClient, truth: list[dict[str, Any]]) -> None:
+    """One attribution rule: every compound's repair orders and ballots are the same records in
+    the brief and in Community.property."""
+    communities = sorted({t["community"] for t in truth if t.get("entity") == "occupancy"})
+    compared = 0
+    for community in communities:
+        brief, prop = await _both(client, community)
+        assert set(prop) <= set(brief)
+        for name, figures in brief.items():
+            mine = prop.get(name, {"openRepairOrders": 0, "repairOrders": [], "votes": []})
+            assert (figures["repairsOpened"], figures["repairsOpenAtEnd"], figures["ballots"],
+                    figures["mattersVoted"]) == (
+                sum(s["count"] for s in mine["repairOrders"]), mine["openRepairOrders"],
+                sum(v["participants"] for v in mine["votes"]), len(mine["votes"])), \
+                (community, name)
+            compared += bool(figures["repairsOpened"])
+    assert compared >= 6
+
+
+async def test_a_compound_counts_the_records_that_use_its_former_name(
+        client: httpx.AsyncClient, truth: list[dict[str, Any]], world_folder: Path) -> None:
+    from gateway.demo.estate import FORMER_NAME
+
+    houses = [h for h in load_rows(world_folder, "property", "houses")
+              if h["projectName"] == FORMER_NAME]
+    orders = [o for o in load_rows(world_folder, "property", "repairs")
+              if o["projectName"] == FORMER_NAME]
+    assert houses and orders  # the demo's property company does use the old name
+    rooms = {t["local_id"]: t for t in truth if t["entity"] == "occupancy"}
+    ((community, compound),) = {(rooms[h["houseId"]]["community"], rooms[h["houseId"]]["compound"])
+                                for h in houses}
+    assert compound != FORMER_NAME
+    vacant = sum(h["checkInStatus"] == "空置" for h in houses)
+    assert vacant  # rooms no household links: only the name places them
+    brief, prop = await _both(client, community)
+    assert brief[compound]["rooms"] == len(houses)
+    assert brief[compound]["vacant"] == vacant
+    assert sum(s["count"] for s in prop[compound]["repairOrders"]) == len(orders)
