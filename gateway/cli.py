@@ -760,3 +760,45 @@ def partner_schema(out: Annotated[Path | None, typer.Option(help="Write it here"
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+def _slug(value: str) -> str:
+    import re
+
+    from gateway.onboard.model import SLUG
+
+    if not re.fullmatch(SLUG, value):
+        raise typer.BadParameter(f"{value!r}: a slug is {SLUG[1:-1]}")
+    return value
+
+
+@partner.command("draft")
+def partner_draft(
+    openapi: Annotated[str, typer.Option(
+        metavar="URL|FILE", help="The partner's OpenAPI 3.0/3.1 description (JSON or YAML)")],
+    slug: Annotated[str, typer.Option(callback=_slug, help="The body's slug in Juheli")],
+    out: Annotated[Path | None, typer.Option(help="Write the draft here (default: stdout)")] = None,
+) -> None:
+    """Draft a definition file from a partner's OpenAPI description: source, auth, paging,
+    envelope, and per resource its entity, key and every property, each guess marked TODO.
+    Then finish it and run `gateway partner add --check` (docs/onboarding.md)."""
+    from gateway.errors import GatewayError
+    from gateway.onboard.openapi import draft
+
+    try:
+        made = draft(openapi, slug=slug)
+    except GatewayError as exc:
+        typer.echo(f"error [{exc.code}]: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if out is None:
+        sys.stdout.write(made.text)
+    else:
+        out.write_text(made.text, encoding="utf-8")
+    entities = ", ".join(f"{r.entity or '?'} ← {r.name}" for r in made.api.resources)
+    typer.echo(f"draft of {slug}: {entities or 'no resource recognised'}; {made.mapped} "
+               f"properties mapped, {made.unmapped} left as `# ?:` lines", err=True)
+    if made.todos:
+        typer.echo(f"{len(made.todos)} decisions left (the loader refuses the draft until they "
+                   "are made):", err=True)
+        for todo in made.todos:
+            typer.echo(f"  {todo}", err=True)

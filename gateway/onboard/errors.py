@@ -6,6 +6,10 @@
                                                           refused, or answering rows that break
                                                           the mapping — `line`/`key` of the
                                                           source setting to check)
+    └── OpenApiInvalid           OPENAPI_INVALID        (`gateway partner draft`: not JSON or
+        │                                               YAML, not OpenAPI 3, a `$ref` it
+        │                                               cannot follow; `source`)
+        └── OpenApiUnreachable   OPENAPI_UNREACHABLE    (its URL or file cannot be read)
 """
 
 from __future__ import annotations
@@ -43,3 +47,13 @@ class DefinitionInvalid(BadRequest):
 
 class DryRunFailed(DefinitionInvalid):
     code = "DEFINITION_DRY_RUN_FAILED"
+
+
+class OpenApiInvalid(BadRequest):
+    """An OpenAPI description `gateway partner draft` cannot read; `source` names it."""
+
+    code = "OPENAPI_INVALID"
+
+
+class OpenApiUnreachable(OpenApiInvalid):
+    code = "OPENAPI_UNREACHABLE"

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.demo.simulators import property_openapi
 from gateway.demo.simulators._common import (
     ApiError,
     Resource,
@@ -144,6 +145,7 @@ def build_app(db: Path, token: str = DEMO_TOKEN) -> Starlette:
     return sim.app(
         [
             sim.route("/openapi/v1/health", "health", health),
+            sim.route("/openapi/v1/openapi.json", "openapi", property_openapi.openapi),
             sim.route("/openapi/v1/{res}", "list", listing),
             sim.route("/openapi/v1/{res}/changes", "changes", changes),
             sim.route("/openapi/v1/{res}/batchQuery", "batchQuery", batch_query,
