@@ -33,6 +33,15 @@ def body_of(ctx: Context, partner: str) -> str:
     return adapter.info.name_zh if adapter else partner
 
 
+def group_of(ctx: Context, record: Record, field: str, default: str) -> str:
+    """The field group the body's definition declares for `field` of `record` (gateway/onboard/);
+    `default` for a body defined in code, a field it does not declare, or one it calls public."""
+    adapter = ctx.services.adapters.get(record.partner)
+    declared = adapter.info.extra.get("fieldGroups", {}) if adapter else {}
+    group = declared.get(record.entity, {}).get(field) if isinstance(declared, dict) else None
+    return group if isinstance(group, str) and group != "public" else default
+
+
 def max_staleness(value: str | None) -> float | None:
     """The `X-Max-Staleness` header: the oldest snapshot, in seconds, a request accepts (None:
     any; 0: live values only). Anything but a number ≥ 0 is refused (400) before GraphQL runs,

@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import strawberry
 
 from gateway.adapters.base import Record
-from gateway.auth.access import mask_name
 from gateway.context import Context
 from gateway.db.places import compound_names, records_in_compounds
 from gateway.db.store import HouseholdRow
 from gateway.errors import Forbidden
-from gateway.resolvers.fetch import body_of, record, records_for
+from gateway.resolvers.fetch import body_of, group_of, record, records_for
 from gateway.schema import enums as E
 from gateway.schema import from_records as build
 from gateway.schema import property as P
@@ -56,13 +54,14 @@ def _int(value: Any) -> int | None:
 # --- building from records ---------------------------------------------------------------------
 
 
-def _party(r: Record, body: str, *, name: str, phone: str | None, scope: tuple[str, str],
-           masked: bool, role: str | None = None) -> P.PropertyParty:
+def _party(ctx: Context, r: Record, *, name: str, phone: str | None,
+           scope: tuple[str, str], masked: bool, role: str | None = None) -> P.PropertyParty:
     d = r.data
-    return P.PropertyParty(name=mask_name(d.get(name)) if masked else d.get(name),
-                           phone_raw=d.get(phone) if phone else None, scope=scope,
-                           room_code=d.get("roomCode"), committee_role=role,
-                           source=Provenance.of(r, body))
+    return P.PropertyParty(name_raw=d.get(name), name_group=group_of(ctx, r, name, "identity"),
+                           phone_raw=d.get(phone) if phone else None,
+                           phone_group=group_of(ctx, r, phone, "contact") if phone else "contact",
+                           masked=masked, scope=scope, room_code=d.get("roomCode"),
+                           committee_role=role, source=Provenance.of(r, body_of(ctx, r.partner)))
 
 
 def _occupancy(r: Record, body: str) -> P.Occupancy:
@@ -73,25 +72,26 @@ def _occupancy(r: Record, body: str) -> P.Occupancy:
                        source=Provenance.of(r, body))
 
 
-def _repair(r: Record, body: str, masked: bool) -> P.RepairOrder:
+def _repair(ctx: Context, r: Record, masked: bool, scope: tuple[str, str]) -> P.RepairOrder:
     d = r.data
-    reporter = d.get("reporter")
     return P.RepairOrder(
         number=d.get("number"), reported_at=d.get("reportedAt"), room_code=d.get("roomCode"),
         category=E.coerce(P.RepairCategory, d.get("category")), content=d.get("content"),
-        reporter=mask_name(reporter) if masked else reporter, worker=d.get("worker"),
+        reporter_raw=d.get("reporter"), reporter_group=group_of(ctx, r, "reporter", "identity"),
+        masked=masked, scope=scope, worker=d.get("worker"),
         status=E.coerce(P.RepairStatus, d.get("status")), finished_at=d.get("finishedAt"),
         rating=_int(d.get("rating")), hotline_ref=d.get("hotlineRef") or None,
-        source=Provenance.of(r, body))
+        source=Provenance.of(r, body_of(ctx, r.partner)))
 
 
-def _vote(r: Record, body: str, masked: bool) -> P.OwnerVote:
+def _vote(ctx: Context, r: Record, masked: bool, scope: tuple[str, str]) -> P.OwnerVote:
     d = r.data
-    owner = d.get("ownerName")
     return P.OwnerVote(matter=d.get("matter"), room_code=d.get("roomCode"),
-                       owner_name=mask_name(owner) if masked else owner, area=_num(d.get("area")),
+                       owner_name_raw=d.get("ownerName"),
+                       owner_name_group=group_of(ctx, r, "ownerName", "identity"),
+                       masked=masked, scope=scope, area=_num(d.get("area")),
                        choice=E.coerce(P.VoteChoice, d.get("choice")), method=d.get("method"),
-                       voted_on=d.get("votedOn"), source=Provenance.of(r, body))
+                       voted_on=d.get("votedOn"), source=Provenance.of(r, body_of(ctx, r.partner)))
 
 
 # --- a household -------------------------------------------------------------------------------
@@ -104,21 +104,20 @@ async def household_property(info: Info, row: HouseholdRow) -> P.HouseholdProper
     records = await records_for(info, links, ENTITIES)
     by = {e: [r for r in records if r.entity == e] for e in ENTITIES}
     rooms = by["occupancy"]
-    owners = [_party(r, body_of(ctx, r.partner), name="ownerName", phone="ownerPhone",
-                     scope=scope, masked=masked) for r in rooms]
-    owners += [_party(r, body_of(ctx, r.partner), name="ownerName", phone=None, scope=scope,
-                      masked=masked, role=r.data.get("committeeRole") or None)
+    owners = [_party(ctx, r, name="ownerName", phone="ownerPhone", scope=scope, masked=masked)
+              for r in rooms]
+    owners += [_party(ctx, r, name="ownerName", phone=None, scope=scope, masked=masked,
+                      role=r.data.get("committeeRole") or None)
                for r in by["owner"]]
-    tenants = [_party(r, body_of(ctx, r.partner), name="tenantName", phone="tenantPhone",
-                      scope=scope, masked=masked) for r in rooms if r.data.get("tenantName")]
-    orders = [replace(_repair(r, body_of(ctx, r.partner), masked), scope=scope)
-              for r in by["repair_order"]]
+    tenants = [_party(ctx, r, name="tenantName", phone="tenantPhone", scope=scope, masked=masked)
+               for r in rooms if r.data.get("tenantName")]
+    orders = [_repair(ctx, r, masked, scope) for r in by["repair_order"]]
     return P.HouseholdProperty(
         occupancy=[_occupancy(r, body_of(ctx, r.partner)) for r in rooms],
         owners=owners, tenants=tenants,
         repair_orders=sorted(orders, key=lambda o: o.reported_at or "", reverse=True),
         fees=_fees(rooms),
-        votes=sorted((_vote(r, body_of(ctx, r.partner), masked) for r in by["owner_vote"]),
+        votes=sorted((_vote(ctx, r, masked, scope) for r in by["owner_vote"]),
                      key=lambda v: (v.voted_on or "", v.matter or "")))
 
 
@@ -195,7 +194,7 @@ def _compound(info: Info, name: str, records: list[Record],
         return None
     ctx = info.context
     by = {e: [r for r in records if r.entity == e] for e in ENTITIES}
-    members = [_party(r, body_of(ctx, r.partner), name="ownerName", phone=None, scope=("", code),
+    members = [_party(ctx, r, name="ownerName", phone=None, scope=("", code),
                       masked=masked, role=r.data.get("committeeRole"))
                for r in by["owner"] if r.data.get("committeeRole")]
     statuses = Counter(E.coerce(P.RepairStatus, r.data.get("status"))

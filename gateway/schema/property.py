@@ -1,8 +1,11 @@
 """物业 and 业委会 — occupancy, owners and tenants, repair orders, fees, owners' votes
 (DOMAIN.md §2.5, §3.6): plain data, built from unified records by `resolvers/property.py`.
 
-Every field here is in the `property` field group; names are masked at the masked level and
-phones follow the `contact` group, as everywhere else.
+Every field here is in the `property` field group. A person's name and phone are in the group
+the body's definition declares for that field (`identity` and `contact` in the shipped ones;
+without a declaration those two) as well: each is shown in full only when both grants are full,
+masked when either is masked, and refused (null, with the coded error at its path) without the
+declared group — the definition governs its fields, not only the type they land in.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gateway.auth.access import mask_name
 from gateway.linkage.normalize import parse_phones
 from gateway.schema.pagination import DEFAULT_PAGE, Connection
 from gateway.schema.records import Provenance, masked_phone
@@ -61,22 +65,43 @@ class VoteChoice(Enum):
     ABSTAIN = "ABSTAIN"
 
 
+def person_name(info: strawberry.Info, raw: str | None, group: str, masked: bool,
+                scope: tuple[str, str]) -> str | None:
+    """A name the property records carry, under its declared `group` too (the module's doc):
+    the coded refusal without that grant, the surname only when either level is masked."""
+    if not raw:
+        return None
+    level = info.context.access.level(group, *scope)
+    return mask_name(raw) if masked or level == "masked" else raw
+
+
 @strawberry.type(description="业主 / 租户 — a person the property records name for a room")
 class PropertyParty:
-    name: str | None = strawberry.field(description="As written; co-owners joined 张三、李四")
     room_code: str | None = strawberry.field(description="房屋编码 / 房号 as the body writes it")
     committee_role: str | None = strawberry.field(
         description="业委会职务 (主任/副主任/委员) on the owners' roster, else null")
     source: Provenance
+    name_raw: strawberry.Private[str | None] = None
     phone_raw: strawberry.Private[str | None] = None
-    # (household key or "", community code): where the contact grant is checked and audited.
+    # The field groups the body declares for the name and the phone, and whether the property
+    # grant itself is masked.
+    name_group: strawberry.Private[str] = "identity"
+    phone_group: strawberry.Private[str] = "contact"
+    masked: strawberry.Private[bool] = False
+    # (household key or "", community code): where those grants are checked and audited.
     scope: strawberry.Private[tuple[str, str]] = ("", "")
 
-    @strawberry.field(description="Phone: in full with a full contact grant, else masked")
+    @strawberry.field(description="As written; co-owners joined 张三、李四. Needs the group the "
+                      "body declares for it (identity), masked unless both grants are full")
+    def name(self, info: strawberry.Info) -> str | None:
+        return person_name(info, self.name_raw, self.name_group, self.masked, self.scope)
+
+    @strawberry.field(description="Phone: in full with a full grant of the group the body "
+                      "declares for it (contact), else masked")
     def phone(self, info: strawberry.Info) -> str | None:
         if not self.phone_raw:
             return None
-        if info.context.access.level("contact", *self.scope) == "full":
+        if info.context.access.level(self.phone_group, *self.scope) == "full":
             found = [p.value for p in parse_phones(self.phone_raw) if p.value]
             return found[0] if found else masked_phone(self.phone_raw)
         return masked_phone(self.phone_raw)
@@ -106,7 +131,6 @@ class RepairOrder:
     room_code: str | None
     category: RepairCategory | None
     content: str | None
-    reporter: str | None
     worker: str | None = strawberry.field(description="派工人")
     status: RepairStatus | None
     finished_at: str | None
@@ -115,6 +139,13 @@ class RepairOrder:
     source: Provenance
     # (household key, community code): where the appeals grant is checked and audited.
     scope: strawberry.Private[tuple[str, str]] = ("", "")
+    reporter_raw: strawberry.Private[str | None] = None
+    reporter_group: strawberry.Private[str] = "identity"
+    masked: strawberry.Private[bool] = False
+
+    @strawberry.field(description="报修人, under the group the body declares for it (identity)")
+    def reporter(self, info: strawberry.Info) -> str | None:
+        return person_name(info, self.reporter_raw, self.reporter_group, self.masked, self.scope)
 
     @strawberry.field(description="The 12345 work order this order was opened from "
                       "(`hotlineRef`), from whichever body provides work orders (appeals group)")
@@ -130,12 +161,20 @@ class RepairOrder:
 class OwnerVote:
     matter: str | None = strawberry.field(description="表决事项")
     room_code: str | None
-    owner_name: str | None
     area: float | None = strawberry.field(description="专有部分面积 m²")
     choice: VoteChoice | None
     method: str | None = strawberry.field(description="投票方式: 书面/线上/委托")
     voted_on: str | None
     source: Provenance
+    owner_name_raw: strawberry.Private[str | None] = None
+    owner_name_group: strawberry.Private[str] = "identity"
+    masked: strawberry.Private[bool] = False
+    scope: strawberry.Private[tuple[str, str]] = ("", "")
+
+    @strawberry.field(description="业主姓名, under the group the body declares for it (identity)")
+    def owner_name(self, info: strawberry.Info) -> str | None:
+        return person_name(info, self.owner_name_raw, self.owner_name_group, self.masked,
+                           self.scope)
 
 
 @strawberry.type(description="物业 and 业委会 facts about one household")

@@ -34,6 +34,7 @@ GRANTS = [
     ("privrev_stats", "identity", "statistics", "full"),
     ("privrev_prop_masked", "property", "case_handling", "masked"),
     ("privrev_prop_masked", "contact", "case_handling", "masked"),
+    ("privrev_prop_masked", "identity", "case_handling", "full"),  # names: property masks them
     ("privrev_meeting_masked", "welfare", "joint_meeting", "full"),
     ("privrev_meeting_masked", "party", "joint_meeting", "masked"),
 ]
@@ -199,7 +200,8 @@ async def test_a_compounds_committee_read_is_audited(
              for m in c["committeeMembers"]]
     assert names, "the community has committee members to name"
     rows = (await audit_rows(store_uri, "property"))[before:]
-    assert len(rows) == 1 and set(rows[0]["field_groups"]) == {"property"}
+    # property, and identity: the names the body's definition declares in that group
+    assert len(rows) == 1 and set(rows[0]["field_groups"]) == {"property", "identity"}
     audited = set(rows[0]["households"])
     assert audited and audited <= await committee_households(store_uri)
 
@@ -310,11 +312,12 @@ async def test_a_masked_property_grant_masks_owners_tenants_and_their_phones(
     assert reporters and all(r.endswith("*") for r in reporters if r)
     rows = (await audit_rows(store_uri, "prop_masked"))[before:]
     assert [list(r["households"]) for r in rows] == [[world["home"]]]
-    assert set(rows[0]["field_groups"]) == {"property", "contact"}
+    assert set(rows[0]["field_groups"]) == {"property", "contact", "identity"}
 
 
 async def test_owners_phones_follow_the_contact_grant(ask: Any, world: dict[str, Any]) -> None:
-    """The property role has no contact grant: names yes, phones refused at their path."""
+    """The property role has no contact grant: names yes (masked: its identity grant is),
+    phones refused at their path."""
     query = """query($id: ID!) { household(id: $id) { property { owners { name phone } } } }"""
     body = await ask("property", query, {"id": f"Household:{world['home']}"})
     owners = body["data"]["household"]["property"]["owners"]

@@ -205,3 +205,36 @@ async def test_a_second_property_company_from_a_definition_file_only(
         mine = [p for p in partners["data"]["partners"] if p["slug"] == "estate2"]
         assert mine == [{"slug": "estate2", "nameZh": "第二物业服务有限公司", "kind": "rest",
                          "entities": ["occupancy"], "records": 6, "quarantined": 1}]
+
+        # The definition governs its fields: it puts the owner's name in `contact` (the demo
+        # company's definition says `identity`), so a role granted property and identity but
+        # not contact gets the name refused at its path, while residents' committee sees it.
+        conn = await asyncpg.connect(store_uri)
+        try:
+            await conn.execute(
+                "INSERT INTO grants (role, field_group, purpose, level) VALUES "
+                "('estate_reader', 'property', 'case_handling', 'full'), "
+                "('estate_reader', 'identity', 'case_handling', 'full')")
+        finally:
+            await conn.close()
+        reader = await agency_key(store_uri, "test-estate-reader", "estate_reader", ["*"])
+        query = """query($id: ID!) { household(id: $id) { property {
+            owners { name source { partner } } } } }"""
+        home = {"id": f"Household:{found[0]['key']}"}
+        async with app_client(app, agency_headers(reader)) as client:
+            body = orjson.loads((await client.post(
+                "/graphql", json={"query": query, "variables": home})).content)
+        owners = body["data"]["household"]["property"]["owners"]
+        theirs = [o for o in owners if o["source"]["partner"] == "estate2"]
+        assert theirs and all(o["name"] is None for o in theirs), owners
+        refused = [e for e in body["errors"] if e["path"][-1] == "name"]
+        assert refused and {(e["extensions"]["code"], e["extensions"]["group"])
+                            for e in refused} == {("FORBIDDEN_FIELD", "contact")}
+        others = [o["name"] for o in owners if o["source"]["partner"] != "estate2"]
+        assert all(others), "the demo company's names (identity) are shown"
+        async with app_client(app, agency_headers(key)) as client:
+            full = orjson.loads((await client.post(
+                "/graphql", json={"query": query, "variables": home})).content)
+        assert "errors" not in full, full["errors"]
+        assert found[0]["name"] in [o["name"] for o in full["data"]["household"]["property"][
+            "owners"] if o["source"]["partner"] == "estate2"]
