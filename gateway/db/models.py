@@ -398,6 +398,8 @@ facts_version = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
     Column("version", BigInteger, nullable=False),
+    # The projection the facts were made with (gateway/views/facts.py PROJECTION; migration 0015).
+    Column("projection", Text),
     CheckConstraint("id = 1", name="one_row"),
 )
 

@@ -24,6 +24,7 @@ from gateway.adapters.base import Adapter
 from gateway.errors import AdapterError, PartnerDataInvalid
 from gateway.linkage.match import DEFAULT_THRESHOLDS, Thresholds
 from gateway.sync.batch import feed_recovered, quarantine_feed_failure, store_batch
+from gateway.views.snapshots import ensure_projection
 
 Progress = Callable[[str, str, int], None]
 LOCK_WAIT_S = 1.0
@@ -35,6 +36,8 @@ class SyncReport:
     quarantined: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     links: dict[str, int] = field(default_factory=dict)  # records by link method
+    # Facts made again because the projection changed (by entity), None when they were current.
+    reprojected: dict[str, int] | None = None
 
 
 async def register_partners(conn: asyncpg.Connection, adapters: Sequence[Adapter]) -> None:
@@ -119,6 +122,9 @@ async def sync_all(
     report = SyncReport()
     async with pool.acquire() as conn:
         await register_partners(conn, list(adapters.values()))
+    # Facts made by an earlier projection are made again first, so the records this sync
+    # does not touch count as the new code counts them.
+    report.reprojected = await ensure_projection(pool, adapters)
     for slug, adapter in adapters.items():
         try:
             await sync_partner(pool, adapter, report, progress, lock_wait_s=lock_wait_s)

@@ -303,6 +303,10 @@ def _project(r: Record) -> Fact:
                 label=_label(_s(d, "code"), _s(d, "compound")))
 
 
+# The projection's name: change it with any change to what a projector makes of a record, and
+# each store projects its records again at its next sync (snapshots.ensure_projection).
+PROJECTION = "2026-11-29 compounds by one rule; projects and owners' rosters"
+
 # By entity: an entity name means the same thing whichever partner serves it.
 PROJECTORS: dict[str, Callable[[Record], Fact]] = {
     "dispute": _dispute,

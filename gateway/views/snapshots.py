@@ -2,18 +2,23 @@
 the batch's transaction, so a view never sees a record without its fact or the other way round.
 
 A new fact takes the household its record is already linked to; later linking moves it (the
-`links` triggers of migration 0009).
+`links` triggers of migration 0009). When the projection itself changes (`PROJECTION`), every
+stored record is projected again from its snapshot: by `gateway views rebuild`, or by the next
+sync on its own (`ensure_projection`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
 import asyncpg
 import orjson
 
 from gateway.adapters.base import Adapter, Record, from_snapshot
-from gateway.views.facts import PROJECTORS, Fact, project
+from gateway.views.facts import PROJECTION, PROJECTORS, Fact, project
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = ("partner", "entity", "local_id", "kind", "body", "category", "subkind", "channel",
             "status", "is_open", "is_dispute", "opened_on", "closed_on", "due_on",
@@ -77,37 +82,70 @@ async def upsert_facts(conn: asyncpg.Connection, records: Iterable[Record]) -> i
     return len(rows)
 
 
+# One rebuild at a time, whichever process (sync jobs, `gateway views rebuild`) asks.
+_REBUILD_LOCK = 0x6A75_6865  # "juhe"
+
+
 async def rebuild_facts(pool: asyncpg.Pool, adapters: Mapping[str, Adapter], *,
                         batch: int = 2000) -> dict[str, int]:
     """Project every stored record again from its snapshot (after the projection changed, or
     on a store synced before the views existed), then order the table by community (CLUSTER:
     it locks the facts while it runs); facts per entity. A row the adapter can no longer read
-    is left as it was and counted under `unreadable`."""
-    counts: dict[str, int] = {}
+    is left as it was and counted under `unreadable`. The store then holds `PROJECTION`."""
     async with pool.acquire() as conn:
-        for slug, adapter in adapters.items():
-            for entity in adapter.capabilities.entities:
-                if entity not in PROJECTORS:
-                    continue
-                last = 0
-                while True:
-                    rows = await conn.fetch(
-                        """SELECT id, raw, read_at FROM source_records WHERE partner = $1
-                             AND entity = $2 AND subject = 0 AND id > $3 ORDER BY id LIMIT $4""",
-                        slug, entity, last, batch)
-                    if not rows:
-                        break
-                    last = rows[-1]["id"]
-                    records = [r for row in rows if (r := from_snapshot(
-                        adapter, entity, _json(row["raw"]), row["read_at"])) is not None]
-                    counts["unreadable"] = counts.get("unreadable", 0) + len(rows) - len(records)
-                    async with conn.transaction():
-                        n = await upsert_facts(conn, records)
-                    counts[entity] = counts.get(entity, 0) + n
-        # A community's facts together on disk: a brief then reads a few pages, not thousands
-        # scattered by sync order (measured at 100,000 households: chain 75 → 42 ms).
-        await conn.execute("CLUSTER facts USING ix_facts_community_kind_opened")
-        await conn.execute("ANALYZE facts")
+        await conn.execute("SELECT pg_advisory_lock($1)", _REBUILD_LOCK)
+        try:
+            return await _rebuild(conn, adapters, batch)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _REBUILD_LOCK)
+
+
+async def ensure_projection(pool: asyncpg.Pool,
+                            adapters: Mapping[str, Adapter]) -> dict[str, int] | None:
+    """Rebuild the facts if the store's were made by another projection than this code's (an
+    upgrade, or a store older than migration 0015); None when they are current. Two processes
+    that find it stale at once rebuild once: the second finds it current after the lock."""
+    async with pool.acquire() as conn:
+        if await conn.fetchval("SELECT projection FROM facts_version") == PROJECTION:
+            return None
+        await conn.execute("SELECT pg_advisory_lock($1)", _REBUILD_LOCK)
+        try:
+            if await conn.fetchval("SELECT projection FROM facts_version") == PROJECTION:
+                return None
+            log.warning("the facts were made by another projection: projecting every stored "
+                        "record again")
+            return await _rebuild(conn, adapters, 2000)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _REBUILD_LOCK)
+
+
+async def _rebuild(conn: asyncpg.Connection, adapters: Mapping[str, Adapter],
+                   batch: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for slug, adapter in adapters.items():
+        for entity in adapter.capabilities.entities:
+            if entity not in PROJECTORS:
+                continue
+            last = 0
+            while True:
+                rows = await conn.fetch(
+                    """SELECT id, raw, read_at FROM source_records WHERE partner = $1
+                         AND entity = $2 AND subject = 0 AND id > $3 ORDER BY id LIMIT $4""",
+                    slug, entity, last, batch)
+                if not rows:
+                    break
+                last = rows[-1]["id"]
+                records = [r for row in rows if (r := from_snapshot(
+                    adapter, entity, _json(row["raw"]), row["read_at"])) is not None]
+                counts["unreadable"] = counts.get("unreadable", 0) + len(rows) - len(records)
+                async with conn.transaction():
+                    n = await upsert_facts(conn, records)
+                counts[entity] = counts.get(entity, 0) + n
+    # A community's facts together on disk: a brief then reads a few pages, not thousands
+    # scattered by sync order (measured at 100,000 households: chain 75 → 42 ms).
+    await conn.execute("CLUSTER facts USING ix_facts_community_kind_opened")
+    await conn.execute("ANALYZE facts")
+    await conn.execute("UPDATE facts_version SET projection = $1", PROJECTION)
     return counts
 
 
