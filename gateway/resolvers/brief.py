@@ -90,12 +90,21 @@ def _grant_lists(info: Info, brief: CoordinationBrief, code: str) -> None:
 
 async def brief_items(info: Info, community: str, period: PeriodInput, figure: str,
                       key: str | None, first: int, after: str | None) -> BriefItemConnection:
+    """The list behind a figure, as far as the viewer's grants go: an item needs the group of
+    its own kind of data, and the items the viewer may not read are left out and counted
+    (`withheld`) — a mediation committee lists the disputes of its drill-down but not the
+    women's federation's rights cases (welfare) in it. A list none of whose items may be read
+    is refused with the code of their group."""
     info.context.access.households_allowed()  # the list behind a figure names households
     code = _community(info, community)
     scope = _scope(info, code, period)
+    refused = _refused_kinds(info, code)
     with reaching_store():
         async with info.context.store.pool.acquire() as conn:
-            page = await drill.items(conn, scope, figure, key, first=first, after=after)
+            page = await drill.items(conn, scope, figure, key, first=first, after=after,
+                                     withheld=refused)
+    if page.withheld and not page.total_count:
+        raise refused[page.withheld_kinds[0]]
     access = info.context.access
     members = [item for item in page.items if item.kind == "member"]
     if members:  # Party members name no household: the party grant, names masked unless full
@@ -107,6 +116,17 @@ async def brief_items(info: Info, community: str, period: PeriodInput, figure: s
             key = item.household_id.removeprefix("Household:") if item.household_id else ""
             access.level(GROUP_OF.get(item.kind, "identity"), key, code)
     return page
+
+
+def _refused_kinds(info: Info, code: str) -> dict[str, GatewayError]:
+    """The kinds of record the viewer may not read in `code`, with the refusal of each."""
+    refused: dict[str, GatewayError] = {}
+    for kind, group in GROUP_OF.items():
+        try:
+            info.context.access.check(group, code)
+        except GatewayError as exc:
+            refused[kind] = exc
+    return refused
 
 
 # The grant a listed item needs, by the kind of fact it is; anything else needs identity.

@@ -1,4 +1,11 @@
-"""node(id): every global id resolves through the same loaders as its field would."""
+"""node(id): every global id resolves through the same loaders as its field would, under the
+same grants and scope.
+
+A record's id (`Resident:`, `PartyMember:`, `Dispute:`, `LinkReview:`) first needs its field
+group granted somewhere the agency sees: without that, the refusal comes before the id is looked
+up, the same for an id that exists and one that does not. Then the record is looked for where
+it lives (gateway/resolvers/record_scope.py): outside the agency's communities it is not found.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from gateway.auth.access import mask_name
 from gateway.context import Context
 from gateway.errors import MalformedId
 from gateway.resolvers.fetch import body_of, record
+from gateway.resolvers.record_scope import granted_somewhere, placement
 from gateway.schema import from_records as build
 from gateway.schema.node import Node, split_id
 from gateway.schema.party import PartyMember
@@ -19,30 +27,6 @@ Info = strawberry.Info[Context, None]
 
 _RECORD_TYPES = {"Resident": ("resident", build.resident), "PartyMember": ("member", build.party_member)}
 _GROUP = {"Resident": "identity", "PartyMember": "party", "Dispute": "disputes"}
-
-
-async def _scope(info: Info, partner: str, entity: str, local_id: str) -> tuple[str, str] | None:
-    """(household key, community) of a visible household the record is linked to; for a
-    record linked to none, the community it names (a linked one is where linkage put it, not
-    where it says it is)."""
-    rows = await info.context.store.fetch(
-        """SELECT h.key, h.community_code FROM source_records s
-           JOIN links l ON l.source_record_id = s.id AND l.status IN ('auto', 'confirmed')
-           JOIN households h ON h.id = l.household_id
-           WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3
-           UNION ALL
-           SELECT '', s.attrs->>'community' FROM source_records s
-           WHERE s.partner = $1 AND s.entity = $2 AND s.local_id = $3
-             AND NOT EXISTS (SELECT 1 FROM source_records o
-                             JOIN links l ON l.source_record_id = o.id
-                                         AND l.status IN ('auto', 'confirmed')
-                             WHERE o.partner = $1 AND o.entity = $2 AND o.local_id = $3)""",
-        partner, entity, local_id)
-    access = info.context.access
-    for r in rows:
-        if r["community_code"] and access.sees(r["community_code"]):
-            return r["key"], r["community_code"]
-    return None
 
 
 async def resolve_node(info: Info, value: str) -> Node | None:
@@ -70,14 +54,17 @@ async def resolve_node(info: Info, value: str) -> Node | None:
             return None
         return Building.of(rows[0]["id"], rows[0]["number"], rows[0]["name"],
                            rows[0]["community_code"])
+    if kind == "LinkReview":
+        return await _review(info, value)
     if kind in _RECORD_TYPES or kind == "Dispute":
         _, partner, local_id = split_id(value, parts=3)
         entity, make = _RECORD_TYPES.get(kind, ("dispute", None))
+        await granted_somewhere(info, _GROUP[kind])  # before anything is looked up
         if partner not in info.context.services.adapters:
             return None
         # Where the record lives decides who may see it: outside the agency's communities it
         # is not found (whether it exists is not said), inside it needs its field group.
-        scope = await _scope(info, partner, entity, local_id)
+        scope = (await placement(info, partner, entity, local_id)).visible(info)
         if scope is None:
             return None
         shown = info.context.access.level(_GROUP[kind], *scope)
@@ -98,3 +85,15 @@ async def resolve_node(info: Info, value: str) -> Node | None:
             node = replace(node, name=mask_name(node.name))
         return node
     raise MalformedId(f"malformed id {value!r}: unknown type {kind!r}", id=value)
+
+
+async def _review(info: Info, value: str) -> Node | None:
+    """A proposed link, for an agency that may review links (the identity group in full
+    somewhere it sees) — refused to any other before the id is looked up — and only where its
+    review queue would show it."""
+    from gateway.linkage.review import RecordKey
+    from gateway.schema.review import review_by_key
+
+    key = RecordKey.parse(value)
+    communities = await granted_somewhere(info, "identity", full=True)
+    return await review_by_key(info, key, communities)

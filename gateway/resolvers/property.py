@@ -20,6 +20,7 @@ from gateway.db.places import compound_names, records_in_compounds
 from gateway.db.store import HouseholdRow
 from gateway.errors import Forbidden
 from gateway.resolvers.fetch import body_of, group_of, record, records_for
+from gateway.resolvers.record_scope import placement
 from gateway.schema import enums as E
 from gateway.schema import from_records as build
 from gateway.schema import property as P
@@ -131,17 +132,34 @@ def _fees(rooms: Sequence[Record]) -> P.PropertyFees | None:
 
 
 async def hotline_ticket(info: Info, ref: str | None, scope: tuple[str, str]) -> Appeal | None:
-    """The 12345 work order `ref` names, from any body that provides `ticket` records; the
-    appeals grant is checked (and the read audited) on the household the order belongs to."""
+    """The 12345 work order `ref` names, from any body that provides `ticket` records, read
+    where it lives: linked to a household, that household must be one the agency sees (else
+    null, as for an id of another community), and the appeals grant is checked and the read
+    audited there; linked to none, on the repair order's household (`scope`). A role without
+    the appeals grant is refused before the order is looked up."""
     if not ref:
         return None
     ctx = info.context
-    ctx.access.level("appeals", *scope)
+    ctx.access.check("appeals", scope[1])
     providers = [slug for slug, a in ctx.services.adapters.items()
                  if "ticket" in a.capabilities.entities]
-    found = await asyncio.gather(*(record(info, slug, "ticket", ref) for slug in providers))
-    hit = next((r for r in found if r is not None), None)
-    return build.appeal(hit, body_of(ctx, hit.partner)) if hit else None
+    placed = await asyncio.gather(*(_ticket_scope(info, slug, ref, scope) for slug in providers))
+    readable = [(slug, where) for slug, where in zip(providers, placed, strict=True) if where]
+    found = await asyncio.gather(*(record(info, slug, "ticket", ref) for slug, _ in readable))
+    hit = next(((r, where) for r, (_, where) in zip(found, readable, strict=True) if r), None)
+    if hit is None:
+        return None
+    ticket, where = hit
+    ctx.access.level("appeals", *where)
+    return build.appeal(ticket, body_of(ctx, ticket.partner))
+
+
+async def _ticket_scope(info: Info, partner: str, ref: str,
+                        order: tuple[str, str]) -> tuple[str, str] | None:
+    """(household, community) the work order is read in: a visible household it is linked to,
+    or the repair order's (`order`) for one linked to none; None: outside the agency's grant."""
+    placed = await placement(info, partner, "ticket", ref)
+    return placed.visible(info) if placed.linked else order
 
 
 # --- a community -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ households or members are empty for statistics callers; their counts stay.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import strawberry
@@ -305,3 +306,9 @@ class BriefItemConnection:
         deprecation_reason=f"Use pageInfo {{ endCursor }} ({_RELAY})")
     has_next_page: bool = strawberry.field(
         deprecation_reason=f"Use pageInfo {{ hasNextPage }} ({_RELAY})")
+    withheld: int = strawberry.field(
+        default=0, description="Items the figure counts that are not listed, because the "
+        "viewer's grants do not cover their kind of data (a 维权 case of the women's federation "
+        "needs welfare): `totalCount + withheld` is the figure")
+    # The kinds of the items withheld, for the refusal when nothing is left to list.
+    withheld_kinds: strawberry.Private[list[str]] = dataclasses.field(default_factory=list)

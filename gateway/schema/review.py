@@ -155,6 +155,18 @@ async def review_queue(
     )
 
 
+async def review_by_key(info: Info, key: R.RecordKey, communities: list[str]) -> LinkReview | None:
+    """node(LinkReview:…): the proposed link as the review queue shows it, audited as the queue
+    audits it — null when it is not in review, or its proposed household is not in one of
+    `communities` (those where the caller may decide: the identity group in full)."""
+    state = await R.link_state(info.context.store.pool, key)
+    if state is None or state.status != "needs_review" or state.community is None \
+            or state.community not in communities:
+        return None
+    info.context.access.level("identity", state.household_key or "", state.community)
+    return review_item(info, state)
+
+
 # --- mutations ---------------------------------------------------------------------------------
 
 

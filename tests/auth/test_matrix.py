@@ -58,11 +58,22 @@ async def world(synced: Any, store_uri: str) -> dict[str, Any]:
         outside = await conn.fetchval(
             """SELECT p.key FROM persons p JOIN households h ON h.id = p.household_id
                WHERE h.key = $1 ORDER BY p.key LIMIT 1""", other["key"])
+        records = {(entity, where): await conn.fetchval(
+            f"""SELECT s.partner || ':' || s.local_id FROM source_records s
+                JOIN links l ON l.source_record_id = s.id AND l.status IN ('auto', 'confirmed')
+                JOIN households h ON h.id = l.household_id
+                WHERE s.entity = $1
+                GROUP BY s.partner, s.local_id
+                HAVING bool_and(h.community_code {'=' if where == 'home' else '<>'} $2)
+                ORDER BY 1 LIMIT 1""", entity, row["community_code"])
+            for entity in ("dispute", "member") for where in ("home", "elsewhere")}
         policy = await load_policy(conn)
     finally:
         await conn.close()
+    assert all(records.values()), records
     return {"home": row["key"], "community": row["community_code"], "kinds": row["kinds"],
-            "other": other["key"], "resident": resident, "outside": outside, "policy": policy}
+            "other": other["key"], "resident": resident, "outside": outside, "policy": policy,
+            "records": records}
 
 
 @pytest.fixture(scope="module")
@@ -177,10 +188,16 @@ async def test_node_and_search_obey_the_same_grants(
     else:
         assert inside["data"]["node"] is None
         assert _errors(inside).get("node") == expected
-    for hidden in (f"Resident:rc:{world['outside']}", f"Household:{world['other']}"):
+    for hidden in (f"Resident:rc:{world['outside']}", "Resident:rc:NO-SUCH-PERSON",
+                   f"Household:{world['other']}"):
         body = (await client.post("/graphql", headers=headers, json={
             "query": node, "variables": {"id": hidden}})).json()
-        assert body["data"]["node"] is None and "errors" not in body, (role, hidden)
+        assert body["data"]["node"] is None, (role, hidden)
+        if hidden.startswith("Resident:") and expected not in {"masked", "full"}:
+            # no identity grant anywhere it sees: refused before the id is looked up
+            assert _errors(body) == {"node": expected}, (role, hidden, body)
+        else:
+            assert "errors" not in body, (role, hidden)
     # findHouseholds never returns a household outside the agency's communities
     found = (await client.post("/graphql", headers=headers, json={
         "query": "{ findHouseholds(address: \"1号楼1单元101\") { household { id } } }"})).json()
@@ -191,6 +208,42 @@ async def test_node_and_search_obey_the_same_grants(
                  "communities { code } }"})).json()["data"]
     assert [c["code"] for c in listed["communities"]] == [world["community"]]
     assert f"Household:{world['other']}" not in {e["node"]["id"] for e in listed["households"]["edges"]}
+
+
+RECORD_NODES = {"Dispute": ("dispute", "disputes", "... on Dispute { status }"),
+                "PartyMember": ("member", "party", "... on PartyMember { name }")}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", sorted(RECORD_NODES))
+async def test_a_record_node_without_its_group_is_refused_whether_it_exists_or_not(
+    role: str, kind: str, world: dict[str, Any], keys: dict[str, str], client: Any
+) -> None:
+    """A `Dispute:` or `PartyMember:` id: with its group granted, the record of the agency's
+    community is shown and one elsewhere or never issued is null; without it, all three get the
+    same refusal — nothing tells an id that exists from one that does not."""
+    entity, group, fragment = RECORD_NODES[kind]
+    expected = _expected(world["policy"], role, group, "case_handling", world["community"])
+    query = "query($id: ID!) { node(id: $id) { id " + fragment + " } }"
+    ids = {"home": f"{kind}:{world['records'][(entity, 'home')]}",
+           "elsewhere": f"{kind}:{world['records'][(entity, 'elsewhere')]}",
+           "missing": f"{kind}:{world['records'][(entity, 'home')].split(':')[0]}:NO-SUCH-ID"}
+    answers = {}
+    for where, value in ids.items():
+        answers[where] = (await client.post("/graphql", headers=agency_headers(keys[role]),
+                                             json={"query": query,
+                                                   "variables": {"id": value}})).json()
+    if expected in {"masked", "full"}:
+        assert answers["home"]["data"]["node"]["id"] == ids["home"], (role, answers["home"])
+        assert "errors" not in answers["home"], (role, answers["home"])
+        for where in ("elsewhere", "missing"):
+            assert answers[where]["data"] == {"node": None}, (role, where)
+            assert "errors" not in answers[where], (role, where)
+    else:
+        for where, body in answers.items():
+            assert body["data"] == {"node": None}, (role, where)
+            assert _errors(body) == {"node": expected}, (role, where, body)
+        assert answers["home"]["errors"] == answers["missing"]["errors"], role
 
 
 async def test_personal_reads_name_the_officer(world: dict[str, Any], keys: dict[str, str],

@@ -346,3 +346,31 @@ async def test_what_the_dashboard_reads_is_audited_as_the_viewer(
     assert {r["purpose"] for r in rows} == {"joint_meeting"}
     audited = {h.removeprefix("Household:") for r in rows for h in r["households"]}
     assert shown <= audited
+
+
+async def test_a_list_says_how_many_items_the_viewers_grants_withhold(
+        client: httpx.AsyncClient, viewers: Viewers, store_uri: str) -> None:
+    """A mediation committee lists the disputes it may read and is told how many others the
+    figure counts (12345 tickets, 维权 cases): listed + withheld = the figure."""
+    from tests.conftest import agency_key
+
+    mediation = await agency_key(store_uri, "dash-mediation", "mediation", ["*"])
+    code = viewers.communities[0][0]
+    url = f"/dashboard/list?community={code}&from=2020-01-01&to=2026-11-29&figure=disputes.opened"
+    client.cookies.clear()
+    assert (await login(client, viewers.district)).status_code == 303
+    everything = (await client.get(url)).text
+    client.cookies.clear()
+    assert (await login(client, mediation, purpose="case_handling")).status_code == 303
+    page = (await client.get(url)).text
+    client.cookies.clear()
+
+    def number(html: str, name: str) -> int:
+        found = re.search(rf'<strong id="{name}">(\d+)</strong>', html)
+        assert found, f"no #{name} on the page"
+        return int(found.group(1))
+
+    assert 'id="withheld"' not in everything  # the residents' committee reads them all
+    withheld = number(page, "withheld")
+    assert withheld > 0 and number(page, "total") > 0
+    assert number(page, "total") + withheld == number(everything, "total")

@@ -77,7 +77,7 @@ query DashboardItems($community: ID!, $period: PeriodInput!, $figure: String!, $
                      $first: Int, $after: String) {
   briefItems(community: $community, period: $period, figure: $figure, key: $key,
              first: $first, after: $after) {
-    totalCount pageInfo { endCursor hasNextPage }
+    totalCount withheld pageInfo { endCursor hasNextPage }
     edges { node { partner localId kind label status category openedOn closedOn dueOn
                    householdId } }
   }

@@ -144,12 +144,14 @@ async def items_page(dash: Dashboard, request: Request, viewer: Viewer) -> Respo
 
 
 def _flat(connection: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A Relay page as the list template reads it: items, total, endCursor, hasNextPage."""
+    """A Relay page as the list template reads it: items, total, withheld (items the viewer's
+    grants do not cover), endCursor, hasNextPage."""
     if connection is None:
         return None
     info = connection["pageInfo"]
     return {"items": [e["node"] for e in connection["edges"]],
-            "total": connection["totalCount"], "endCursor": info["endCursor"],
+            "total": connection["totalCount"], "withheld": connection.get("withheld") or 0,
+            "endCursor": info["endCursor"],
             "hasNextPage": info["hasNextPage"]}
 
 
