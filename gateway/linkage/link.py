@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from gateway.linkage.former import changed_former_keys, load_former_names
 from gateway.linkage.match import DEFAULT_THRESHOLDS, Decision, Indexes, Person, Scorer, Thresholds
 from gateway.linkage.normalize import parse_date
 from gateway.linkage.places import compound_key
@@ -67,6 +68,7 @@ async def load_indexes(conn: asyncpg.Connection) -> Indexes:
         idx.all_compounds.append(r["name"])
         idx.compound_ids[(r["community_code"], compound_key(r["name"]) or "")] = r["id"]
         idx.compound_keys.add(compound_key(r["name"]))
+    await load_former_names(conn, idx)
     for r in await conn.fetch("SELECT id, compound_id, number FROM buildings ORDER BY id"):
         idx.building_ids[(r["compound_id"], r["number"])] = r["id"]
     households = await conn.fetch(
@@ -190,6 +192,7 @@ async def link_pending(
             list(REGISTRY_LINKED))
         if len(pending) * 4 > total:  # most of the store changed (a first sync): batch run
             return await _link_all(conn, thresholds)
+        pending = sorted({*pending, *await _naming_former(conn, pending)})
         if registry:
             await _build_registry(conn)
             touched = await conn.fetch(
@@ -203,6 +206,18 @@ async def link_pending(
             await conn.execute("UPDATE source_records SET link_pending = false "
                                "WHERE id = ANY($1::bigint[])", [r["id"] for r in registry])
         return await _link_changed(conn, pending, thresholds) if pending else {}
+
+
+async def _naming_former(conn: asyncpg.Connection, pending: list[int]) -> list[int]:
+    """Records whose address names a former name of a project among `pending`: synced after
+    them (another run, a failed page), the project now says which compound they mean."""
+    keys = await changed_former_keys(conn, pending)
+    if not keys:
+        return []
+    return [r["id"] for r in await conn.fetch(
+        f"SELECT id FROM source_records WHERE {_DECIDED} AND EXISTS (SELECT 1 FROM "
+        "unnest($3::text[]) k WHERE strpos(attrs->'raw'->>'address', k) > 0) ORDER BY id",
+        REGISTRY, list(REGISTRY_LINKED), keys)]
 
 
 async def _link_all(conn: asyncpg.Connection, thresholds: Thresholds) -> dict[str, int]:
@@ -243,6 +258,8 @@ async def _indexes(conn: asyncpg.Connection, thresholds: Thresholds) -> Indexes:
         saved = await conn.fetchval("SELECT model FROM link_models ORDER BY id DESC LIMIT 1")
         idx.model = Model.from_json(_json(saved)) if saved else None
         warm = _warm[key] = _Warm(idx, thresholds, stamp)
+    else:
+        await load_former_names(conn, warm.idx)  # projects change without the registry
     return warm.idx
 
 

@@ -92,6 +92,11 @@ class Indexes:
     compound_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (community, key)
     compound_keys: set[str | None] = field(default_factory=set)
     building_ids: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Former names (曾用名, former.py): key → {community: the compound's name}; and the names an
+    # address is parsed against, per community and in all (empty: the compounds' own names).
+    former: dict[str, dict[str, str]] = field(default_factory=dict)
+    known: dict[str, list[str]] = field(default_factory=dict)
+    all_known: list[str] = field(default_factory=list)
     model: Model | None = None  # the weights learned by the last batch run
 
     def add_phone(self, value: str, household_id: int) -> None:
@@ -151,15 +156,22 @@ def parse_subject_address(attrs: dict[str, Any], idx: Indexes) -> Address | None
     if not text:
         return None
     community = _community(attrs, idx)
-    known = idx.compounds.get(community, idx.all_compounds) if community else idx.all_compounds
+    if community:
+        known = idx.known.get(community) or idx.compounds.get(community, idx.all_compounds)
+    else:
+        known = idx.all_known or idx.all_compounds
     if attrs.get("addressIsFreeText"):
         addr = extract_address(text, known_compounds=known) or Address()
     else:
         addr = parse_address(text, known_compounds=known)
     key = compound_key(addr.compound)
+    if addr.compound and key not in idx.compound_keys:
+        current = _current_name(idx, key, community)
+        if current:
+            addr, key = replace(addr, compound=current), compound_key(current)
     if addr.compound and (addr.compound.endswith("社区") or key not in idx.compound_keys):
         # A community named where the compound should be, or a name no compound here bears
-        # (an old developer's name): say nothing rather than contradict.
+        # (an old developer's name no project lists): say nothing rather than contradict.
         return replace(addr, compound=None)
     if not addr.building or addr.building.isdigit():  # the usual case: nothing to resolve
         return addr
@@ -167,6 +179,17 @@ def parse_subject_address(attrs: dict[str, Any], idx: Indexes) -> Address | None
                  if k == key and (community is None or code == community)]
     building = registered_building(addr.building, compounds, idx.building_ids)
     return addr if building == addr.building else replace(addr, building=building)
+
+
+def _current_name(idx: Indexes, key: str | None, community: str | None) -> str | None:
+    """The compound a former name stands for: in the record's community, or, when the record
+    states none, the one community's where it stands for compounds of one only."""
+    targets = idx.former.get(key or "")
+    if not targets:
+        return None
+    if community:
+        return targets.get(community)
+    return next(iter(targets.values())) if len(targets) == 1 else None
 
 
 @dataclass(slots=True)
