@@ -447,19 +447,25 @@ class Run:
 # --- per subscriber level ------------------------------------------------------------------------
 
 
-@dataclass
-class Level:
-    """What one subscriber level measured."""
+@dataclass(kw_only=True)
+class Completeness:
+    """Whether every written event reached every subscriber once (`tally`)."""
 
-    subscribers: int
-    events: int
     expected: int = 0
     delivered: int = 0
     lost: int = 0
     duplicates: int = 0
-    others: int = 0
+    others: int = 0  # events delivered that were not among those written
     gaps: int = 0
     stale: int = 0  # deliveries whose dispute came from the snapshot
+
+
+@dataclass
+class Level(Completeness):
+    """What one subscriber level measured."""
+
+    subscribers: int
+    events: int
     errors: dict[str, int] = field(default_factory=dict)
     no_dispute: int = 0
     closed: int = 0  # subscribers whose socket or operation ended during the level
@@ -479,7 +485,7 @@ class Level:
         return self.delivered / self.wall_s if self.wall_s else math.nan
 
 
-def tally(level: Level | Replay | Resume, subs: Sequence[Subscriber],
+def tally(level: Completeness, subs: Sequence[Subscriber],
           stamps: dict[int, float]) -> list[float]:
     """Completeness into `level`; each delivery's arrival time."""
     expected = set(stamps)
@@ -560,7 +566,7 @@ def _warn_loss(what: str, lost: int, expected: int, duplicates: int, gaps: int) 
 
 
 @dataclass
-class Replay:
+class Replay(Completeness):
     """Every listener cut off while `events` were written, with `subscribers` connected."""
 
     subscribers: int
@@ -569,13 +575,6 @@ class Replay:
     cut_s: float = 0.0  # how long the store refused connections
     first_s: float = math.nan  # re-allowed → first replayed delivery
     last_s: float = math.nan  # re-allowed → last replayed delivery
-    expected: int = 0
-    delivered: int = 0
-    lost: int = 0
-    duplicates: int = 0
-    others: int = 0
-    gaps: int = 0
-    stale: int = 0  # deliveries whose dispute came from the snapshot
     replayed: list[float] = field(default_factory=list)  # juheli_events_replayed_total, per process
     audit_rows: int = 0
 
@@ -614,19 +613,12 @@ async def run_replay(run: Run, n: int, events: int) -> Replay:
 
 
 @dataclass
-class Resume:
+class Resume(Completeness):
     """One subscriber back `after` its last cursor, `events` written while it was away."""
 
     events: int
     first_s: float = math.nan  # reconnect began → first of the events received
     last_s: float = math.nan  # reconnect began → the last of them received
-    expected: int = 0
-    delivered: int = 0
-    lost: int = 0
-    duplicates: int = 0
-    others: int = 0  # events delivered that were not written while it was away
-    gaps: int = 0
-    stale: int = 0  # deliveries whose dispute came from the snapshot
 
 
 async def run_resume(run: Run, events: int) -> Resume:

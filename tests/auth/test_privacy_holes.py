@@ -25,6 +25,7 @@ import pytest
 
 from gateway.demo.names import TODAY
 from gateway.settings import Settings
+from tests.auth._asking import Ask, asker, codes
 from tests.conftest import agency_headers, agency_key, app_client, synced_store
 
 YEAR = {"from": (TODAY - timedelta(days=364)).isoformat(), "to": TODAY.isoformat()}
@@ -88,20 +89,8 @@ async def keys(world: dict[str, Any], store_uri: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def ask(client: httpx.AsyncClient, keys: dict[str, str]) -> Any:
-    async def run(who: str, query: str, variables: dict[str, Any] | None = None,
-                  purpose: str = "case_handling") -> dict[str, Any]:
-        response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                     headers=agency_headers(keys[who], purpose))
-        assert response.status_code == 200, response.text
-        return dict(orjson.loads(response.content))
-
-    return run
-
-
-def codes(body: dict[str, Any]) -> dict[str, str]:
-    return {str(e["path"][-1]) if e.get("path") else "": e["extensions"]["code"]
-            for e in body.get("errors") or []}
+def ask(client: httpx.AsyncClient, keys: dict[str, str]) -> Ask:
+    return asker(client, keys)
 
 
 async def audit_rows(uri: str, who: str) -> list[asyncpg.Record]:

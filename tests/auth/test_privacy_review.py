@@ -17,12 +17,12 @@ from typing import Any
 
 import asyncpg
 import httpx
-import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.demo.names import TODAY
 from gateway.settings import Settings
+from tests.auth._asking import Ask, asker, codes
 from tests.conftest import agency_headers, agency_key
 
 YEAR = {"from": (TODAY - timedelta(days=364)).isoformat(), "to": TODAY.isoformat()}
@@ -144,21 +144,8 @@ async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def ask(http: httpx.AsyncClient, keys: dict[str, str]) -> Any:
-    async def run(who: str, query: str, variables: dict[str, Any] | None = None,
-                  purpose: str = "case_handling") -> dict[str, Any]:
-        response = await http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                   headers=agency_headers(keys[who], purpose))
-        assert response.status_code == 200, response.text
-        return dict(orjson.loads(response.content))
-
-    return run
-
-
-def codes(body: dict[str, Any]) -> dict[str, str]:
-    """Error code by the last element of its path."""
-    return {str(e["path"][-1]) if e.get("path") else "": e["extensions"]["code"]
-            for e in body.get("errors") or []}
+def ask(http: httpx.AsyncClient, keys: dict[str, str]) -> Ask:
+    return asker(http, keys)
 
 
 async def audit_rows(uri: str, who: str) -> list[asyncpg.Record]:
